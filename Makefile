@@ -1,0 +1,47 @@
+# Python and the Web: every task is one `make` target. The virtual environment is created and
+# (re)installed whenever requirements.txt or pyproject.toml is newer than it.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+LAB_PORT ?= 8888
+
+.PHONY: lab test test-notebooks execute lint clean help
+
+help:
+	@echo "make lab             open the collection in JupyterLab (http://127.0.0.1:$(LAB_PORT))"
+	@echo "make test            run every test, the notebooks included"
+	@echo "make test-notebooks  validate only the notebooks (strict nbval)"
+	@echo "make execute         re-run every notebook from a fresh kernel and save its outputs"
+	@echo "make lint            ruff on helpers/, tests/ and the notebooks"
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; run: make PYTHON=python3.12 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+		--ServerApp.root_dir=$(CURDIR) notebooks/00_start_here.ipynb
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-notebooks: $(STAMP)
+	$(BIN)/python -m pytest notebooks
+
+execute: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=300 \
+		--ExecutePreprocessor.record_timing=False $(or $(NB),$(NOTEBOOKS))
+
+lint: $(STAMP)
+	$(BIN)/ruff check helpers tests notebooks
+	$(BIN)/ruff format --check helpers tests
+
+clean:
+	rm -rf $(VENV) .venv-3.* build *.egg-info .pytest_cache

@@ -1,0 +1,101 @@
+"""Check that this machine is ready for the collection: Python, packages, helpers, loopback."""
+
+from __future__ import annotations
+
+import re
+import socket
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from helpers.net import serve_tcp
+
+ROOT = Path(__file__).resolve().parent.parent
+PIN = re.compile(r"^\s*([A-Za-z0-9_.\-\[\]]+?)(\[[^\]]*\])?\s*==\s*([^\s;#]+)")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the environment report."""
+
+    what: str
+    ok: bool
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{'ok ' if self.ok else 'BAD'}  {self.what}: {self.detail}"
+
+
+def pinned_versions(requirements: Path = ROOT / "requirements.txt") -> dict[str, str]:
+    """The `name==version` pins of a requirements file, by package name."""
+    pins = {}
+    for line in requirements.read_text().splitlines():
+        if match := PIN.match(line):
+            pins[match.group(1).lower()] = match.group(3)
+    return pins
+
+
+def check_python(minimum: tuple[int, int] = (3, 11)) -> Check:
+    new_enough = sys.version_info[:2] >= minimum
+    return Check(
+        "Python",
+        new_enough,
+        f"{'at least' if new_enough else 'older than'} {minimum[0]}.{minimum[1]}",
+    )
+
+
+def check_packages(requirements: Path = ROOT / "requirements.txt") -> Check:
+    """Every pinned package is installed at exactly its pinned version."""
+    pins = pinned_versions(requirements)
+    wrong = []
+    for name, wanted in sorted(pins.items()):
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed = "missing"
+        if installed != wanted:
+            wrong.append(f"{name} {installed} (want {wanted})")
+    detail = (
+        "every pinned package at its pinned version"
+        if not wrong
+        else "; ".join(wrong) + ". Run `make test` or `make lab` once to reinstall."
+    )
+    return Check("packages", not wrong, detail)
+
+
+def check_helpers() -> Check:
+    """`helpers` is imported from this checkout (the editable install), not from a stale copy."""
+    here = Path(__file__).resolve().parent
+    ok = (ROOT / "requirements.txt").exists() and here == ROOT / "helpers"
+    return Check(
+        "helpers",
+        ok,
+        "imported from this checkout" if ok else f"imported from {here}, outside the checkout",
+    )
+
+
+def check_loopback() -> Check:
+    """The kernel can serve and reach a TCP socket on 127.0.0.1."""
+
+    def echo(connection: socket.socket, _address: tuple[str, int]) -> None:
+        connection.sendall(connection.recv(64))
+
+    try:
+        with (
+            serve_tcp(echo, name="environment-check") as server,
+            socket.create_connection(server.address, timeout=5) as client,
+        ):
+            client.sendall(b"ping")
+            reply = client.recv(64)
+    except OSError as error:
+        return Check("loopback", False, f"could not talk to 127.0.0.1: {error}")
+    return Check("loopback", reply == b"ping", f"sent b'ping', got back {reply!r}")
+
+
+def report() -> bool:
+    """Print every check; return True when all pass."""
+    checks = [check_python(), check_packages(), check_helpers(), check_loopback()]
+    for check in checks:
+        print(check)
+    return all(check.ok for check in checks)

@@ -1,0 +1,99 @@
+"""helpers.net: servers on loopback that start, answer, and always stop."""
+
+from __future__ import annotations
+
+import socket
+import sys
+
+import pytest
+import requests
+
+from helpers import net
+
+
+def echo(connection: socket.socket, _address: tuple[str, int]) -> None:
+    connection.sendall(connection.recv(1024).upper())
+
+
+def refuses(address: tuple[str, int]) -> bool:
+    try:
+        socket.create_connection(address, timeout=1).close()
+    except OSError:
+        return True
+    return False
+
+
+def test_free_port_is_bindable() -> None:
+    port = net.free_port()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))
+
+
+def test_serve_tcp_answers_and_stops() -> None:
+    with net.serve_tcp(echo) as server:
+        assert server.host == "127.0.0.1"
+        with socket.create_connection(server.address, timeout=5) as client:
+            client.sendall(b"hello")
+            assert client.recv(1024) == b"HELLO"
+        assert "echo" in net.running()
+    assert "echo" not in net.running()
+    assert refuses(server.address)
+
+
+def test_starting_a_server_again_stops_the_old_one() -> None:
+    first = net.serve_tcp(echo, name="again")
+    second = net.serve_tcp(echo, name="again")
+    try:
+        assert refuses(first.address)
+        assert net.running().count("again") == 1
+    finally:
+        second.stop()
+
+
+def test_handler_sockets_time_out() -> None:
+    seen: list[float | None] = []
+
+    def record(connection: socket.socket, _address: tuple[str, int]) -> None:
+        seen.append(connection.gettimeout())
+
+    with net.serve_tcp(record, timeout=0.25) as server:
+        socket.create_connection(server.address, timeout=5).close()
+        net.wait_for_port(server.port)
+    assert seen and seen[0] == 0.25
+
+
+def test_serve_wsgi_serves_an_app() -> None:
+    def app(environ: dict, start_response):  # type: ignore[no-untyped-def]
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [environ["PATH_INFO"].encode()]
+
+    with net.serve_wsgi(app) as server:
+        assert requests.get(f"{server.url}/ping", timeout=5).text == "/ping"
+    assert refuses(server.address)
+
+
+def test_stop_all_stops_everything() -> None:
+    servers = [net.serve_tcp(echo, name=f"many-{i}") for i in range(3)]
+    assert set(net.stop_all()) >= {"many-0", "many-1", "many-2"}
+    assert all(refuses(server.address) for server in servers)
+
+
+def test_wait_for_port_times_out_on_a_closed_port() -> None:
+    with pytest.raises(TimeoutError, match=r"within 0\.3 s"):
+        net.wait_for_port(net.free_port(), timeout=0.3)
+
+
+def test_run_process_waits_for_the_port_and_stops_the_process() -> None:
+    port = net.free_port()
+    command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
+    with net.run_process(command, port, name="http.server") as server:
+        assert requests.get(server.url, timeout=5).status_code == 200
+        process = server.process
+    assert process.poll() is not None
+    assert refuses(("127.0.0.1", port))
+
+
+def test_run_process_reports_a_crash_with_its_output() -> None:
+    command = [sys.executable, "-c", "import sys; print('no luck'); sys.exit(3)"]
+    with pytest.raises(RuntimeError, match="exited with code 3:\nno luck"):
+        net.run_process(command, net.free_port(), name="crasher")

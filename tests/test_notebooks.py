@@ -1,0 +1,250 @@
+"""Hygiene of the committed notebooks: what nbval alone does not enforce.
+
+nbval re-runs each notebook and compares outputs. These tests read the committed files and check
+that they were saved from one clean run, carry no stray errors, are mostly compared by nbval,
+teach in the collection's shape (title, objectives, navigation) and never reach off the machine.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
+IGNORED = ("# NBVAL_IGNORE_OUTPUT", "# NBVAL_SKIP")
+IGNORED_TAGS = {"nbval-ignore-output", "nbval-skip"}
+RAISES_TAGS = {"raises-exception", "nbval-raises-exception"}
+MIN_COMPARED_SHARE = 0.8
+NOTEBOOK_LINK = re.compile(r"\]\((\d\d_[a-z0-9_]+\.ipynb)\)")
+HTTP_HOST = re.compile(r"https?://([A-Za-z0-9.\-\[\]:]+)")
+LOOPBACK_HOST = re.compile(r"^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$")
+FORBIDDEN_CODE = {
+    "binds every interface (0.0.0.0); bind 127.0.0.1": re.compile(r"0\.0\.0\.0"),
+    "uses port 5000, taken by macOS's AirPlay": re.compile(r"port\s*=\s*5000\b|:5000\b"),
+    "calls run(debug=True), which blocks the kernel": re.compile(r"\.run\([^)]*debug\s*=\s*True"),
+}
+
+
+def committed_notebooks() -> list[Path]:
+    return sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def code_cells(nb: NotebookNode) -> list[NotebookNode]:
+    return [cell for cell in nb.cells if cell.cell_type == "code"]
+
+
+def has_marker(cell: NotebookNode, comments: tuple[str, ...], tags: set[str]) -> bool:
+    lines = {line.strip() for line in cell.source.splitlines()}
+    return bool(lines & set(comments)) or bool(set(cell.metadata.get("tags", [])) & tags)
+
+
+def execution_problems(nb: NotebookNode) -> list[str]:
+    """Counts must be 1..n (one clean run); errors only where a cell is marked to raise."""
+    problems = []
+    counts = [cell.execution_count for cell in code_cells(nb)]
+    if counts != list(range(1, len(counts) + 1)):
+        problems.append(
+            f"execution counts are {counts}, not 1..{len(counts)}: "
+            "run `make execute NB=...` to save it from a fresh kernel"
+        )
+    for index, cell in enumerate(code_cells(nb)):
+        errors = [out for out in cell.outputs if out.output_type == "error"]
+        if errors and not has_marker(cell, ("# NBVAL_RAISES_EXCEPTION",), RAISES_TAGS):
+            problems.append(
+                f"code cell {index} stores a {errors[0].ename} but is not tagged raises-exception"
+            )
+    return problems
+
+
+def comparison_problems(nb: NotebookNode) -> list[str]:
+    """At least 80% of the code cells must have their output compared by nbval."""
+    cells = code_cells(nb)
+    if not cells:
+        return []
+    ignored = sum(has_marker(cell, IGNORED, IGNORED_TAGS) for cell in cells)
+    share = 1 - ignored / len(cells)
+    if share < MIN_COMPARED_SHARE:
+        return [
+            f"only {share:.0%} of code cells are compared by nbval "
+            f"(at least {MIN_COMPARED_SHARE:.0%} must be)"
+        ]
+    return []
+
+
+def shape_problems(nb: NotebookNode, neighbours: tuple[str | None, str | None]) -> list[str]:
+    """A title and objectives first; links to the previous and next notebook at top and bottom."""
+    problems = []
+    if nb.metadata.get("kernelspec", {}).get("name") != "python3":
+        problems.append("the kernel is not `python3`")
+    markdown = [cell for cell in nb.cells if cell.cell_type == "markdown"]
+    if not markdown or nb.cells[0].cell_type != "markdown":
+        return [*problems, "the first cell must be markdown with the title"]
+    first, last = nb.cells[0].source, nb.cells[-1].source
+    if not re.search(r"^# \S", first, re.MULTILINE):
+        problems.append("the first cell has no `# Title`")
+    if "what you will learn" not in first.lower():
+        problems.append("the first cell does not say what you will learn")
+    for where, text in (("first", first), ("last", last)):
+        for neighbour in neighbours:
+            if neighbour and f"]({neighbour})" not in text:
+                problems.append(f"the {where} cell has no link to {neighbour}")
+    for cell in markdown:
+        for target in NOTEBOOK_LINK.findall(cell.source):
+            if not (NOTEBOOKS / target).exists():
+                problems.append(f"a link points to {target}, which does not exist")
+    return problems
+
+
+def network_problems(nb: NotebookNode) -> list[str]:
+    """Code stays on loopback: no 0.0.0.0, no port 5000, no host off this machine."""
+    problems = []
+    for index, cell in enumerate(code_cells(nb)):
+        for why, pattern in FORBIDDEN_CODE.items():
+            if pattern.search(cell.source):
+                problems.append(f"code cell {index} {why}")
+        for host in (found.rstrip(":") for found in HTTP_HOST.findall(cell.source)):
+            if not (
+                LOOPBACK_HOST.match(host)
+                or host.endswith(".example")
+                or re.search(r"(^|\.)example\.(com|org|net)(:\d+)?$", host)
+            ):
+                problems.append(f"code cell {index} names {host}, which is not on this machine")
+    return problems
+
+
+def notebook_problems(nb: NotebookNode, neighbours: tuple[str | None, str | None]) -> list[str]:
+    return (
+        execution_problems(nb)
+        + comparison_problems(nb)
+        + shape_problems(nb, neighbours)
+        + network_problems(nb)
+    )
+
+
+def neighbours_of(path: Path, paths: list[Path]) -> tuple[str | None, str | None]:
+    index = paths.index(path)
+    previous = paths[index - 1].name if index > 0 else None
+    following = paths[index + 1].name if index + 1 < len(paths) else None
+    return previous, following
+
+
+def test_notebooks_are_numbered_contiguously_from_00() -> None:
+    names = [path.name for path in committed_notebooks()]
+    assert names, "no notebooks committed"
+    assert all(NAME.match(name) for name in names), names
+    assert [int(name[:2]) for name in names] == list(range(len(names))), names
+
+
+@pytest.mark.parametrize("path", committed_notebooks(), ids=lambda path: path.name)
+def test_committed_notebook_is_clean(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    assert notebook_problems(nb, neighbours_of(path, committed_notebooks())) == []
+
+
+# The rules themselves must be able to fail: each is shown catching a broken notebook.
+
+
+def good_notebook() -> NotebookNode:
+    nb = new_notebook(
+        metadata={
+            "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}
+        }
+    )
+    nb.cells = [
+        new_markdown_cell("# A title\n\n[next](00_start_here.ipynb)\n\nWhat you will learn: x"),
+        new_code_cell(
+            "1 + 1",
+            execution_count=1,
+            outputs=[new_output("execute_result", {"text/plain": "2"}, execution_count=1)],
+        ),
+        new_code_cell(
+            "print('hi')",
+            execution_count=2,
+            outputs=[new_output("stream", name="stdout", text="hi\n")],
+        ),
+        new_markdown_cell("The end. [next](00_start_here.ipynb)"),
+    ]
+    return nb
+
+
+NEIGHBOURS = (None, "00_start_here.ipynb")
+
+
+def test_a_good_notebook_has_no_problems() -> None:
+    assert notebook_problems(good_notebook(), NEIGHBOURS) == []
+
+
+def test_a_notebook_saved_out_of_order_is_caught() -> None:
+    nb = good_notebook()
+    nb.cells[2].execution_count = 5
+    assert any("execution counts are [1, 5]" in p for p in notebook_problems(nb, NEIGHBOURS))
+
+
+def test_a_stray_error_is_caught_unless_the_cell_is_marked() -> None:
+    nb = good_notebook()
+    nb.cells[1].outputs = [
+        new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])
+    ]
+    assert any("ZeroDivisionError" in p for p in notebook_problems(nb, NEIGHBOURS))
+    nb.cells[1].metadata["tags"] = ["raises-exception"]
+    assert notebook_problems(nb, NEIGHBOURS) == []
+
+
+def test_too_many_ignored_outputs_are_caught() -> None:
+    nb = good_notebook()
+    nb.cells[1].source = "# NBVAL_IGNORE_OUTPUT\n1 + 1"
+    assert any("compared by nbval" in p for p in notebook_problems(nb, NEIGHBOURS))
+
+
+def test_missing_title_objectives_and_navigation_are_caught() -> None:
+    nb = good_notebook()
+    nb.cells[0].source = "Some text"
+    nb.cells[-1].source = "The end."
+    problems = " | ".join(notebook_problems(nb, NEIGHBOURS))
+    assert "no `# Title`" in problems
+    assert "what you will learn" in problems
+    assert "first cell has no link to 00_start_here.ipynb" in problems
+    assert "last cell has no link to 00_start_here.ipynb" in problems
+
+
+def test_a_dead_notebook_link_is_caught() -> None:
+    nb = good_notebook()
+    nb.cells[-1].source += " [later](99_not_written.ipynb)"
+    assert any("99_not_written.ipynb" in p for p in notebook_problems(nb, NEIGHBOURS))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "server.bind(('0.0.0.0', 8080))",
+        "app.run(port=5000)",
+        "requests.get('http://127.0.0.1:5000/')",
+        "app.run(debug=True)",
+        "requests.get('https://www.python.org/')",
+    ],
+)
+def test_code_that_leaves_loopback_is_caught(source: str) -> None:
+    nb = good_notebook()
+    nb.cells[1].source = source
+    assert network_problems(nb)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "requests.get(f'http://127.0.0.1:{port}/')",
+        "requests.get('http://localhost:8123/')",
+        "shorten('https://docs.example/page')",
+        "shorten('https://www.example.com/a')",
+    ],
+)
+def test_loopback_and_example_hosts_are_allowed(source: str) -> None:
+    nb = good_notebook()
+    nb.cells[1].source = source
+    assert network_problems(nb) == []
