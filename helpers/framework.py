@@ -1,0 +1,301 @@
+"""A small Flask-like web framework: a route registry, path parameters, JSON, 404 and 405.
+
+Notebook 07 builds these pieces one at a time; this module keeps them together, tested. The same
+`App` runs two ways:
+
+- on raw sockets, `App.serve()` (built on `helpers.net.serve_tcp`): it reads each HTTP request off
+  the socket itself and writes an HTTP/1.1 response with `Content-Length` and `Connection: close`;
+- as a WSGI application, `app(environ, start_response)`: a WSGI server owns the socket and parses
+  HTTP, and the app only maps a request to a view.
+
+A view receives the `Request` first, then the path parameters as keyword arguments. It returns a
+`Response`, a `str` (sent as text), a `dict` or `list` (sent as JSON), or a `(body, status)` pair.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from helpers import net
+
+MAX_HEAD_BYTES = 64 * 1024
+MAX_BODY_BYTES = 1024 * 1024
+HEAD_END = b"\r\n\r\n"
+
+View = Callable[..., Any]
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+class BadRequest(Exception):
+    """The bytes a client sent are not an HTTP request this framework can read."""
+
+
+# Requests and responses
+
+
+@dataclass
+class Request:
+    """One HTTP request: the method, the decoded path, the query, the headers and the body."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
+    body: bytes = b""
+
+    @classmethod
+    def from_target(
+        cls, method: str, target: str, headers: dict[str, str] | None = None, body: bytes = b""
+    ) -> Request:
+        """Build a request from a request-target such as `/search?q=flask`."""
+        parts = urlsplit(target)
+        return cls(method.upper(), unquote(parts.path), parse_qs(parts.query), headers or {}, body)
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, Any]) -> Request:
+        """Build a request from a WSGI environ, which the WSGI server filled in."""
+        # PEP 3333 hands the path over as bytes decoded as latin-1; recover the UTF-8 text.
+        path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
+        headers = {
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            if environ.get(key):
+                headers[key.replace("_", "-").lower()] = environ[key]
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        return cls(environ["REQUEST_METHOD"].upper(), path or "/", query, headers, body)
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises `ValueError` if it is not JSON."""
+        return json.loads(self.body)
+
+
+@dataclass
+class Response:
+    """What a view answers: a status, headers and a body of bytes."""
+
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def text(cls, text: str, status: int = 200) -> Response:
+        return cls(text.encode(), status, {"Content-Type": "text/plain; charset=utf-8"})
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+        body = json.dumps(data).encode()
+        return cls(body, status, {"Content-Type": "application/json", **(headers or {})})
+
+    @property
+    def status_line(self) -> str:
+        """The status as HTTP writes it, for example `404 Not Found`."""
+        return f"{self.status} {HTTPStatus(self.status).phrase}"
+
+    def header_list(self) -> list[tuple[str, str]]:
+        """The headers, `Content-Length` included, as the WSGI `start_response` wants them."""
+        return [*self.headers.items(), ("Content-Length", str(len(self.body)))]
+
+    def to_bytes(self) -> bytes:
+        """The whole HTTP/1.1 response; the connection closes after it."""
+        lines = [
+            f"HTTP/1.1 {self.status_line}",
+            *(f"{name}: {value}" for name, value in self.header_list()),
+            "Connection: close",
+        ]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + self.body
+
+
+def to_response(result: Any) -> Response:
+    """Turn what a view returned into a `Response`."""
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, tuple) and len(result) == 2:
+        body, status = result
+        response = to_response(body)
+        response.status = int(status)
+        return response
+    if isinstance(result, str):
+        return Response.text(result)
+    if isinstance(result, dict | list):
+        return Response.json(result)
+    raise TypeError(f"a view returned {type(result).__name__}; return str, dict, list or Response")
+
+
+# Routes
+
+
+CONVERTERS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "str": (r"[^/]+", str),
+    "int": (r"\d+", int),
+    "path": (r".+", str),
+}
+PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>[A-Za-z_]\w*)>")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A URL pattern such as `/posts/<int:id>`, the methods it accepts, and its view."""
+
+    pattern: str
+    view: View
+    methods: frozenset[str]
+    regex: re.Pattern[str]
+    converters: dict[str, Callable[[str], Any]]
+
+    @classmethod
+    def compile(cls, pattern: str, view: View, methods: Iterable[str] = ("GET",)) -> Route:
+        """Translate `pattern` into a regular expression with one named group per parameter."""
+        pieces, converters, position = [], {}, 0
+        for found in PARAMETER.finditer(pattern):
+            kind, name = found["converter"] or "str", found["name"]
+            if kind not in CONVERTERS:
+                raise ValueError(f"unknown converter {kind!r} in {pattern!r}")
+            if name in converters:
+                raise ValueError(f"parameter {name!r} appears twice in {pattern!r}")
+            regex, converters[name] = CONVERTERS[kind]
+            pieces += [re.escape(pattern[position : found.start()]), f"(?P<{name}>{regex})"]
+            position = found.end()
+        pieces.append(re.escape(pattern[position:]))
+        upper = frozenset(method.upper() for method in methods)
+        return cls(pattern, view, upper, re.compile("".join(pieces)), converters)
+
+    def match(self, path: str) -> dict[str, Any] | None:
+        """The converted parameters if `path` fits the whole pattern, else None."""
+        found = self.regex.fullmatch(path)
+        if found is None:
+            return None
+        return {name: self.converters[name](text) for name, text in found.groupdict().items()}
+
+
+class App:
+    """A registry of routes that dispatches requests to views, on sockets or under WSGI."""
+
+    def __init__(self, name: str = "app") -> None:
+        self.name = name
+        self.routes: list[Route] = []
+
+    def route(self, pattern: str, methods: Sequence[str] = ("GET",)) -> Callable[[View], View]:
+        """Decorator: register the view for `pattern` and `methods`, and return it unchanged."""
+
+        def register(view: View) -> View:
+            self.routes.append(Route.compile(pattern, view, methods))
+            return view
+
+        return register
+
+    def dispatch(self, request: Request) -> Response:
+        """Call the view whose route fits; 404 if no pattern fits, 405 if no method does."""
+        allowed: set[str] = set()
+        for route in self.routes:
+            params = route.match(request.path)
+            if params is None:
+                continue
+            if request.method in route.methods:
+                try:
+                    return to_response(route.view(request, **params))
+                except Exception as error:  # a broken view must not take the server down
+                    return Response.json({"error": f"{type(error).__name__} in the view"}, 500)
+            allowed |= route.methods
+        if allowed:
+            methods = ", ".join(sorted(allowed))
+            body = {"error": f"{request.method} is not allowed here", "allowed": sorted(allowed)}
+            return Response.json(body, 405, headers={"Allow": methods})
+        return Response.json({"error": f"no route for {request.path}"}, 404)
+
+    # On sockets: the framework reads and writes HTTP itself.
+
+    def handle_connection(self, connection: socket.socket, _address: object = None) -> None:
+        """Read one request from `connection`, dispatch it and write the response."""
+        try:
+            response = self.dispatch(read_request(connection))
+        except BadRequest as error:
+            response = Response.json({"error": str(error)}, 400)
+        connection.sendall(response.to_bytes())
+
+    def serve(self, *, name: str | None = None) -> net.BackgroundServer:
+        """Serve the app on raw sockets, on a free loopback port, in the background."""
+        return net.serve_tcp(self.handle_connection, name=name or self.name)
+
+    # Under WSGI: the server parses HTTP; the app only maps the request to a view.
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        response = self.dispatch(Request.from_environ(environ))
+        start_response(response.status_line, response.header_list())
+        return [response.body]
+
+    def __repr__(self) -> str:
+        return f"<App {self.name!r} with {len(self.routes)} routes>"
+
+
+# Reading a request off a socket
+
+
+def read_request(connection: socket.socket) -> Request:
+    """Read one HTTP/1.x request: the head up to the blank line, then `Content-Length` bytes."""
+    head, rest = _read_head(connection)
+    request_line, *header_lines = head.decode("latin-1").split("\r\n")
+    parts = request_line.split(" ")
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+        raise BadRequest(f"not an HTTP/1.x request line: {request_line!r}")
+    method, target, _version = parts
+    headers = parse_headers(header_lines)
+    if "transfer-encoding" in headers:
+        raise BadRequest("bodies without Content-Length (chunked) are not supported")
+    body = _read_body(connection, rest, _content_length(headers))
+    return Request.from_target(method, target, headers, body)
+
+
+def parse_headers(lines: Iterable[str]) -> dict[str, str]:
+    """`Name: value` lines into a dict with lower-case names; repeated names are joined by `, `."""
+    headers: dict[str, str] = {}
+    for line in lines:
+        name, colon, value = line.partition(":")
+        if not colon or not name or name != name.strip():
+            raise BadRequest(f"malformed header line: {line!r}")
+        key = name.lower()
+        headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
+    return headers
+
+
+def _read_head(connection: socket.socket) -> tuple[bytes, bytes]:
+    buffer = b""
+    while HEAD_END not in buffer:
+        if len(buffer) > MAX_HEAD_BYTES:
+            raise BadRequest(f"the request head is longer than {MAX_HEAD_BYTES} bytes")
+        chunk = connection.recv(4096)
+        if not chunk:
+            raise BadRequest("the client closed the connection before the end of the head")
+        buffer += chunk
+    head, _, rest = buffer.partition(HEAD_END)
+    return head, rest
+
+
+def _content_length(headers: dict[str, str]) -> int:
+    text = headers.get("content-length", "0")
+    if not text.isdigit():
+        raise BadRequest(f"Content-Length is not a number: {text!r}")
+    if int(text) > MAX_BODY_BYTES:
+        raise BadRequest(f"the body is longer than {MAX_BODY_BYTES} bytes")
+    return int(text)
+
+
+def _read_body(connection: socket.socket, received: bytes, length: int) -> bytes:
+    body = received
+    while len(body) < length:
+        chunk = connection.recv(min(65536, length - len(body)))
+        if not chunk:
+            raise BadRequest(f"the body ended after {len(body)} of {length} bytes")
+        body += chunk
+    return body[:length]
