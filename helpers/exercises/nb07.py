@@ -1,0 +1,246 @@
+"""Exercises of notebook 07, A framework from scratch."""
+
+from __future__ import annotations
+
+import io
+import json
+import wsgiref.util
+import wsgiref.validate
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from helpers.exercises import Exercise, require
+from helpers.framework import App, Request
+
+# q1: match a path against a pattern
+
+
+def match(pattern: str, path: str) -> dict[str, Any] | None:
+    """Compare segment by segment; `<name>` takes any one segment, `<int:name>` digits only."""
+    pattern_parts, path_parts = pattern.split("/"), path.split("/")
+    if len(pattern_parts) != len(path_parts):
+        return None
+    params: dict[str, Any] = {}
+    for expected, actual in zip(pattern_parts, path_parts, strict=True):
+        if expected.startswith("<int:") and expected.endswith(">"):
+            if not (actual.isascii() and actual.isdigit()):
+                return None
+            params[expected[5:-1]] = int(actual)
+        elif expected.startswith("<") and expected.endswith(">"):
+            if not actual:
+                return None
+            params[expected[1:-1]] = actual
+        elif expected != actual:
+            return None
+    return params
+
+
+MATCH_CASES: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("/", "/", {}),
+    ("/about", "/about", {}),
+    ("/about", "/about/", None),
+    ("/users/<name>", "/users/ada", {"name": "ada"}),
+    ("/users/<name>", "/users/ada/posts", None),
+    ("/users/<name>", "/users/", None),
+    ("/users/<name>", "/people/ada", None),
+    ("/posts/<int:id>", "/posts/42", {"id": 42}),
+    ("/posts/<int:id>", "/posts/forty-two", None),
+    ("/posts/<int:id>", "/posts/-1", None),
+    ("/users/<name>/posts/<int:id>", "/users/bo/posts/7", {"name": "bo", "id": 7}),
+]
+
+
+def _check_match(candidate: Callable[[str, str], Any]) -> None:
+    require(callable(candidate), "the answer should be a function match(pattern, path).")
+    for pattern, path, expected in MATCH_CASES:
+        got = candidate(pattern, path)
+        require(
+            got == expected and type(got) is type(expected),
+            f"match({pattern!r}, {path!r}) returned {got!r}; expected {expected!r}.",
+        )
+        if expected:
+            for name, value in expected.items():
+                require(
+                    type(got[name]) is type(value),
+                    f"match({pattern!r}, {path!r}) gave {name}={got[name]!r}; "
+                    f"`<int:...>` must give an int, {value!r}.",
+                )
+
+
+def _match_prefix_only(pattern: str, path: str) -> dict[str, Any] | None:
+    """Wrong: accepts a path that merely starts like the pattern."""
+    return match(pattern, "/".join(path.split("/")[: len(pattern.split("/"))]))
+
+
+def _match_without_converting(pattern: str, path: str) -> dict[str, Any] | None:
+    """Wrong: leaves `<int:id>` as text."""
+    return match(pattern.replace("<int:", "<"), path)
+
+
+q1 = Exercise(
+    "match(pattern, path) finds the parameters of a route",
+    _check_match,
+    hints=[
+        "Split both strings on '/': a pattern and a path that fit have the same number of pieces.",
+        "Walk the pieces in pairs. A piece like `<name>` captures the path's piece; any other "
+        "piece must be equal. `<int:id>` captures only digits (`str.isdigit()`) and stores "
+        "`int(...)`.",
+        "Return None as soon as one pair does not fit, and the dict of captures at the end.",
+    ],
+    solution=match,
+    wrong=[_match_prefix_only, _match_without_converting],
+)
+
+
+# q2: add a route with a path parameter to an app
+
+ITEMS = {1: "apple", 2: "pear", 3: "plum"}
+
+
+def add_item_route(app: App) -> None:
+    """Register GET /items/<int:item_id> on `app`, answering JSON, or a 404 for unknown ids."""
+
+    @app.route("/items/<int:item_id>")
+    def show_item(request: Request, item_id: int) -> Any:
+        if item_id not in ITEMS:
+            return {"error": "no such item"}, 404
+        return {"id": item_id, "name": ITEMS[item_id]}
+
+
+def _ask(app: App, method: str, path: str) -> tuple[int, Any]:
+    response = app.dispatch(Request.from_target(method, path))
+    try:
+        return response.status, json.loads(response.body)
+    except ValueError:
+        return response.status, response.body.decode(errors="replace")
+
+
+def _check_add_item_route(candidate: Callable[[App], None]) -> None:
+    require(callable(candidate), "the answer should be a function add_item_route(app).")
+    app = App("shop")
+    app.route("/")(lambda request: "shop front")
+    candidate(app)
+    for item_id, name in ITEMS.items():
+        got = _ask(app, "GET", f"/items/{item_id}")
+        expected = (200, {"id": item_id, "name": name})
+        require(got == expected, f"GET /items/{item_id} gave {got}; expected {expected}.")
+    require(
+        _ask(app, "GET", "/items/9")[0] == 404,
+        "GET /items/9 should be a 404 (there is no item 9).",
+    )
+    require(
+        _ask(app, "GET", "/items/nine")[0] == 404,
+        "GET /items/nine should be a 404: the id is an `<int:...>` parameter.",
+    )
+    require(_ask(app, "POST", "/items/1")[0] == 405, "POST /items/1 should be a 405: GET only.")
+    require(_ask(app, "GET", "/") == (200, "shop front"), "the app's other route stopped working.")
+
+
+def _add_item_route_with_text_id(app: App) -> None:
+    """Wrong: `<item_id>` is a string, so `ITEMS[item_id]` never finds it."""
+
+    @app.route("/items/<item_id>")
+    def show_item(request: Request, item_id: str) -> Any:
+        if item_id not in ITEMS:
+            return {"error": "no such item"}, 404
+        return {"id": item_id, "name": ITEMS[item_id]}  # type: ignore[index]
+
+
+def _add_item_route_without_404(app: App) -> None:
+    """Wrong: an unknown id answers 200 with a null name."""
+
+    @app.route("/items/<int:item_id>")
+    def show_item(request: Request, item_id: int) -> Any:
+        return {"id": item_id, "name": ITEMS.get(item_id)}
+
+
+q2 = Exercise(
+    "add a route with a path parameter to an app",
+    _check_add_item_route,
+    hints=[
+        "Inside add_item_route, decorate a view with `@app.route('/items/<int:item_id>')`; the "
+        "decorator registers it on that app.",
+        "The view receives the request first, then item_id as an int. Return a dict for JSON, or "
+        "a `(dict, 404)` pair when the id is not in ITEMS.",
+    ],
+    solution=add_item_route,
+    wrong=[_add_item_route_with_text_id, _add_item_route_without_404],
+)
+
+
+# q3: a WSGI application by hand, no framework
+
+
+def greeting_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """Answer `Hello, NAME!` as plain text, NAME from the query string (default: world)."""
+    name = parse_qs(environ.get("QUERY_STRING", "")).get("name", ["world"])[0]
+    body = f"Hello, {name}!".encode()
+    headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+    start_response("200 OK", headers)
+    return [body]
+
+
+def _call_wsgi(app: Callable[..., Any], query: str) -> tuple[str, dict[str, str], bytes]:
+    environ: dict[str, Any] = {"QUERY_STRING": query, "wsgi.input": io.BytesIO()}
+    wsgiref.util.setup_testing_defaults(environ)
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        seen.update(status=status, headers=dict(headers))
+        return lambda data: None
+
+    result = wsgiref.validate.validator(app)(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        result.close()
+    return seen["status"], seen["headers"], body
+
+
+def _check_greeting_app(candidate: Callable[..., Any]) -> None:
+    require(callable(candidate), "the answer should be a function greeting_app(environ, ...).")
+    for query, expected in (("name=Ada", "Hello, Ada!"), ("", "Hello, world!")):
+        status, headers, body = _call_wsgi(candidate, query)
+        require(status == "200 OK", f"the status is {status!r}; expected '200 OK'.")
+        require(
+            body == expected.encode(),
+            f"with query {query!r} the body is {body!r}; expected {expected.encode()!r}.",
+        )
+        require(
+            headers.get("Content-Length") == str(len(body)),
+            f"the Content-Length header should be {len(body)}; got "
+            f"{headers.get('Content-Length')!r}.",
+        )
+
+
+def _greeting_app_without_length(
+    environ: dict[str, Any], start_response: Callable[..., Any]
+) -> list[bytes]:
+    """Wrong: no Content-Length, so a client cannot tell where the body ends."""
+
+    def start_without_length(status: str, headers: list[tuple[str, str]]) -> Any:
+        return start_response(status, [h for h in headers if h[0] != "Content-Length"])
+
+    return greeting_app(environ, start_without_length)
+
+
+def _greeting_app_ignoring_name(
+    environ: dict[str, Any], start_response: Callable[..., Any]
+) -> list[bytes]:
+    """Wrong: always greets the world."""
+    return greeting_app({**environ, "QUERY_STRING": ""}, start_response)
+
+
+q3 = Exercise(
+    "a WSGI application by hand",
+    _check_greeting_app,
+    hints=[
+        "The name is in environ['QUERY_STRING'], for example 'name=Ada'; "
+        "urllib.parse.parse_qs turns it into {'name': ['Ada']}.",
+        "Encode the text to bytes, call start_response('200 OK', headers) with a Content-Type "
+        "and a Content-Length (the length of the bytes, as a string), then return [body].",
+    ],
+    solution=greeting_app,
+    wrong=[_greeting_app_without_length, _greeting_app_ignoring_name],
+)
