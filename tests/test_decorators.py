@@ -1,0 +1,137 @@
+"""helpers.decorators: timing, retry with backoff and memoize, each keeping the function's name."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from helpers.decorators import backoff_delays, memoize, retry, timed
+
+
+def fake_clock(ticks: list[float]) -> Callable[[], float]:
+    """A clock that returns the given readings one after the other."""
+    readings: Iterator[float] = iter(ticks)
+    return lambda: next(readings)
+
+
+def flaky(failures: int, error: type[Exception] = ConnectionError) -> Callable[[], str]:
+    """A function that raises `error` on its first `failures` calls, then answers "ok"."""
+    calls = {"count": 0}
+
+    def call() -> str:
+        calls["count"] += 1
+        if calls["count"] <= failures:
+            raise error(f"failure {calls['count']}")
+        return "ok"
+
+    return call
+
+
+def test_timed_records_each_duration_and_returns_the_result() -> None:
+    @timed(clock=fake_clock([10.0, 10.5, 20.0, 22.0]))
+    def double(n: int) -> int:
+        """Twice n."""
+        return 2 * n
+
+    assert [double(1), double(2)] == [2, 4]
+    assert double.durations == [0.5, 2.0]
+    assert (double.__name__, double.__doc__) == ("double", "Twice n.")
+
+
+def test_timed_records_a_call_that_raises() -> None:
+    @timed(clock=fake_clock([1.0, 4.0]))
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        broken()
+    assert broken.durations == [3.0]
+
+
+def test_backoff_delays_grow_and_are_capped() -> None:
+    assert list(backoff_delays(5, base_delay=0.1)) == pytest.approx([0.1, 0.2, 0.4, 0.8])
+    assert list(backoff_delays(4, base_delay=1, factor=3, max_delay=5)) == [1, 3, 5]
+    assert list(backoff_delays(1, base_delay=1)) == []
+
+
+def test_retry_sleeps_between_failures_then_succeeds() -> None:
+    pauses: list[float] = []
+    call = retry(attempts=4, base_delay=0.5, sleep=pauses.append)(flaky(failures=3))
+    assert call() == "ok"
+    assert pauses == [0.5, 1.0, 2.0]
+
+
+def test_retry_gives_up_with_the_last_error() -> None:
+    pauses: list[float] = []
+    call = retry(attempts=3, base_delay=1, sleep=pauses.append)(flaky(failures=10))
+    with pytest.raises(ConnectionError, match="failure 3"):
+        call()
+    assert pauses == [1, 2]
+
+
+def test_retry_does_not_retry_other_errors() -> None:
+    pauses: list[float] = []
+    call = retry(retry_on=(ConnectionError,), sleep=pauses.append)(flaky(1, error=ValueError))
+    with pytest.raises(ValueError):
+        call()
+    assert pauses == []
+
+
+def test_retry_keeps_metadata_and_rejects_zero_attempts() -> None:
+    def fetch(url: str, timeout: float = 1.0) -> str:
+        """Fetch a page."""
+        return url
+
+    wrapped = retry()(fetch)
+    assert (wrapped.__name__, wrapped.__doc__) == ("fetch", "Fetch a page.")
+    assert inspect.signature(wrapped) == inspect.signature(fetch)
+    with pytest.raises(ValueError):
+        retry(attempts=0)
+
+
+def test_memoize_calls_the_function_once_per_distinct_arguments() -> None:
+    calls: list[tuple[int, int]] = []
+
+    @memoize
+    def add(a: int, b: int = 0) -> int:
+        """Sum."""
+        calls.append((a, b))
+        return a + b
+
+    assert [add(1, 2), add(1, 2), add(1, b=2), add(1, b=2), add(3)] == [3, 3, 3, 3, 3]
+    assert calls == [(1, 2), (1, 2), (3, 0)]
+    assert (add.hits, add.misses, len(add.cache)) == (2, 3, 3)
+    assert (add.__name__, add.__doc__) == ("add", "Sum.")
+    add.cache_clear()
+    assert (add.hits, add.misses, add.cache) == (0, 0, {})
+
+
+def test_memoize_keyword_order_does_not_matter() -> None:
+    @memoize
+    def box(width: int, height: int) -> tuple[int, int]:
+        return width, height
+
+    box(width=1, height=2)
+    box(height=2, width=1)
+    assert (box.hits, box.misses) == (1, 1)
+
+
+def test_memoize_makes_recursion_linear() -> None:
+    @memoize
+    def fib(n: int) -> int:
+        return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+    assert fib(80) == 23416728348467685
+    assert fib.misses == 81
+
+
+def test_memoize_rejects_unhashable_arguments_like_lru_cache() -> None:
+    def total(numbers: list[int]) -> int:
+        return sum(numbers)
+
+    for decorator in (memoize, functools.lru_cache):
+        with pytest.raises(TypeError, match="unhashable"):
+            decorator(total)([1, 2])
