@@ -1,0 +1,47 @@
+"""A URL shortener: a Flask application laid out like the Flask tutorial's.
+
+`create_app()` builds one configured application; the modules each hold one concern:
+`config` (settings), `db` (SQLite), `codes` and `validation` (the rules), `links` (storage),
+`api` and `pages` (the blueprints), `errors` (problem details), `ratelimit`, `qr`, `openapi`,
+and `cli` (`python -m helpers.shortener`).
+
+Run it with `flask --app helpers.shortener run`, `gunicorn 'helpers.shortener:create_app()'`
+or `python -m helpers.shortener serve`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from . import api, config, db, errors, openapi, pages, ratelimit
+from .codes import CodeConverter
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: defaults, then environment variables, then `test_config`."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config.defaults(app.instance_path))
+    app.config.update(config.from_environment(os.environ))
+    if test_config is not None:
+        app.config.update(test_config)
+    config.validate(app.config)
+
+    app.url_map.converters["code"] = CodeConverter
+    db.init_app(app)
+    ratelimit.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(openapi.bp)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """Healthy when the database answers a query."""
+        db.get_db().execute("SELECT 1")
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,78 @@
+"""The command line: `python -m helpers.shortener serve | init-db | create | stats`.
+
+Every command builds the application with `create_app()`, so it reads the same environment
+variables as the server (SHORTENER_DATABASE, SHORTENER_BASE_URL, ...).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from . import create_app
+from .api import NewLink, find_or_404, link_json, link_with_clicks_json, shorten
+
+DEFAULT_PORT = 8000
+
+
+def _base_url(app: Flask) -> str:
+    """Where short links point when no request tells us: BASE_URL, else the local server."""
+    return app.config["BASE_URL"] or f"http://127.0.0.1:{DEFAULT_PORT}"
+
+
+def _in_request(app: Flask, action: Any) -> Any:
+    """Run `action()` as if inside a request to BASE_URL, which the shared code expects.
+
+    An HTTP error from it (a refused URL, a taken alias) becomes a friendly CLI error.
+    """
+    with app.test_request_context(base_url=_base_url(app)):
+        try:
+            return action()
+        except HTTPException as error:
+            raise click.ClickException(error.description or error.name) from None
+
+
+def _echo_json(value: dict[str, Any]) -> None:
+    click.echo(json.dumps(value, indent=2, sort_keys=True))
+
+
+@click.group()
+def main() -> None:
+    """A URL shortener: serve it, or manage its links from the command line."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, help="Port to listen on.")
+def serve(host: str, port: int) -> None:
+    """Run the shortener on Werkzeug's development server (loopback only by default)."""
+    create_app().run(host=host, port=port, debug=False)
+
+
+@main.command("init-db")
+def init_db() -> None:
+    """Create the database and its tables if missing (never deletes anything)."""
+    app = create_app()
+    click.echo(f"database ready: {app.config['DATABASE']}")
+
+
+@main.command()
+@click.argument("url")
+@click.option("--alias", default=None, help="A custom code: 3 to 32 of A-Z a-z 0-9 _ -.")
+@click.option("--expires-in", type=click.IntRange(min=1), default=None, help="Seconds to live.")
+def create(url: str, alias: str | None, expires_in: int | None) -> None:
+    """Shorten URL and print the new link as JSON."""
+    app = create_app()
+    _echo_json(_in_request(app, lambda: link_json(shorten(NewLink(url, alias, expires_in)))))
+
+
+@main.command()
+@click.argument("code")
+def stats(code: str) -> None:
+    """Print a link and its clicks as JSON."""
+    app = create_app()
+    _echo_json(_in_request(app, lambda: link_with_clicks_json(find_or_404(code))))

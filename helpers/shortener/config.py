@@ -1,0 +1,140 @@
+"""Configuration: safe defaults, environment variables that override them, and checks.
+
+Every setting is a Flask config key; each can be set by an environment variable:
+
+| key                   | environment variable              | default                          |
+|-----------------------|-----------------------------------|----------------------------------|
+| DATABASE              | SHORTENER_DATABASE                | instance folder/shortener.sqlite3 |
+| BASE_URL              | SHORTENER_BASE_URL                | the URL the request came to      |
+| API_KEY               | SHORTENER_API_KEY                 | none: listing and deleting closed |
+| REDIRECT_STATUS       | SHORTENER_REDIRECT_STATUS         | 302                              |
+| RATE_LIMIT_CREATE     | SHORTENER_RATE_LIMIT              | 60/minute (per client address)   |
+| RATE_LIMIT_ENABLED    | SHORTENER_RATE_LIMIT_ENABLED      | true                             |
+| ALLOW_PRIVATE_TARGETS | SHORTENER_ALLOW_PRIVATE_TARGETS   | false                            |
+
+A bad value stops the application at start-up with a ConfigError that names it, rather than
+misbehaving later.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from limits import parse_many
+
+REDIRECT_STATUSES = frozenset({301, 302, 307, 308})
+MAX_REQUEST_BYTES = 16 * 1024
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot work; the message names the setting."""
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """The settings used when nothing else is said: private, closed and conservative."""
+    return {
+        "DATABASE": os.path.join(instance_path, "shortener.sqlite3"),
+        "BASE_URL": None,
+        "API_KEY": None,
+        "REDIRECT_STATUS": 302,
+        "RATE_LIMIT_CREATE": "60/minute",
+        "RATE_LIMIT_ENABLED": True,
+        "ALLOW_PRIVATE_TARGETS": False,
+        "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
+    }
+
+
+def parse_bool(name: str, text: str) -> bool:
+    """Read an environment variable's yes/no value; anything unclear is an error."""
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name} must be one of true/false, yes/no, on/off, 1/0; got {text!r}")
+
+
+def parse_int(name: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number; got {text!r}") from None
+
+
+def _text_or_none(_name: str, text: str) -> str | None:
+    return text or None
+
+
+ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
+    "DATABASE": ("SHORTENER_DATABASE", _text_or_none),
+    "BASE_URL": ("SHORTENER_BASE_URL", _text_or_none),
+    "API_KEY": ("SHORTENER_API_KEY", _text_or_none),
+    "REDIRECT_STATUS": ("SHORTENER_REDIRECT_STATUS", parse_int),
+    "RATE_LIMIT_CREATE": ("SHORTENER_RATE_LIMIT", _text_or_none),
+    "RATE_LIMIT_ENABLED": ("SHORTENER_RATE_LIMIT_ENABLED", parse_bool),
+    "ALLOW_PRIVATE_TARGETS": ("SHORTENER_ALLOW_PRIVATE_TARGETS", parse_bool),
+}
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings that `environ` sets (an empty variable counts as not set)."""
+    settings = {}
+    for key, (variable, parse) in ENVIRONMENT.items():
+        text = environ.get(variable, "")
+        if text:
+            settings[key] = parse(variable, text)
+    return settings
+
+
+def validate(config: Mapping[str, Any]) -> None:
+    """Raise ConfigError for the first setting whose value cannot work."""
+    if not isinstance(config["DATABASE"], str) or not config["DATABASE"]:
+        raise ConfigError("DATABASE must be the path of the SQLite file")
+    if config["REDIRECT_STATUS"] not in REDIRECT_STATUSES or isinstance(
+        config["REDIRECT_STATUS"], bool
+    ):
+        raise ConfigError(f"REDIRECT_STATUS must be one of {sorted(REDIRECT_STATUSES)}")
+    if config["API_KEY"] is not None and (
+        not isinstance(config["API_KEY"], str) or not config["API_KEY"].strip()
+    ):
+        raise ConfigError("API_KEY must be a non-empty string, or None to close the endpoints")
+    for flag in ("RATE_LIMIT_ENABLED", "ALLOW_PRIVATE_TARGETS"):
+        if not isinstance(config[flag], bool):
+            raise ConfigError(f"{flag} must be True or False")
+    _validate_rate_limit(config["RATE_LIMIT_CREATE"])
+    if config["BASE_URL"] is not None:
+        _validate_base_url(config["BASE_URL"])
+
+
+def _validate_rate_limit(value: object) -> None:
+    try:
+        if not isinstance(value, str) or not parse_many(value):
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f"RATE_LIMIT_CREATE must be a rate such as '60/minute'; got {value!r}"
+        ) from None
+
+
+def _validate_base_url(value: object) -> None:
+    try:
+        parts = urlsplit(value) if isinstance(value, str) else None
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigError(
+            f"BASE_URL must be an http(s) URL such as 'https://sho.rt', without a query; "
+            f"got {value!r}"
+        )

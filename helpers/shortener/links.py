@@ -1,0 +1,160 @@
+"""Storing links and counting their clicks, in SQLite, with every parameter bound.
+
+Each function takes the connection to use, so the same code serves a web request, the command
+line and a test. Times are `datetime`s in UTC, stored as ISO 8601 text of one fixed width, so
+that comparing the text compares the times.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from . import codes
+
+CODE_ATTEMPTS = 8
+
+
+class AliasTaken(Exception):
+    """The custom alias asked for is already somebody's code."""
+
+
+class NoFreeCode(Exception):
+    """Every random code drawn was taken: practically impossible unless the table is enormous."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A stored link; the times are ISO 8601 UTC text."""
+
+    id: int
+    code: str
+    url: str
+    created_at: str
+    expires_at: str | None
+
+    def is_expired(self, now: datetime) -> bool:
+        """True once `now` has reached the link's expiry time."""
+        return self.expires_at is not None and self.expires_at <= isoformat(now)
+
+
+@dataclass(frozen=True)
+class Clicks:
+    """A link's clicks: how many, the last one, and how many on each UTC day."""
+
+    total: int = 0
+    last: str | None = None
+    per_day: dict[str, int] = field(default_factory=dict)
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+def isoformat(moment: datetime) -> str:
+    """`moment` as fixed-width ISO 8601 UTC text with milliseconds: 2026-01-31T12:00:00.000Z."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def create_link(
+    db: sqlite3.Connection,
+    url: str,
+    *,
+    alias: str | None = None,
+    expires_in: int | None = None,
+    now: datetime | None = None,
+    new_code: Callable[[], str] = codes.new_code,
+) -> Link:
+    """Store a link under `alias`, or under a fresh random code, and return it.
+
+    The UNIQUE constraint on `code` decides every race: a taken alias raises AliasTaken, and a
+    random code that happens to be taken is simply replaced by another.
+    """
+    created = now or utc_now()
+    expires = None if expires_in is None else isoformat(created + timedelta(seconds=expires_in))
+    if alias is not None:
+        try:
+            return _insert(db, alias, url, isoformat(created), expires)
+        except sqlite3.IntegrityError:
+            raise AliasTaken(alias) from None
+    for _ in range(CODE_ATTEMPTS):
+        try:
+            return _insert(db, new_code(), url, isoformat(created), expires)
+        except sqlite3.IntegrityError:
+            continue
+    raise NoFreeCode(f"{CODE_ATTEMPTS} random codes in a row were taken")
+
+
+def _insert(
+    db: sqlite3.Connection, code: str, url: str, created_at: str, expires_at: str | None
+) -> Link:
+    cursor = db.execute(
+        "INSERT INTO links (code, url, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        (code, url, created_at, expires_at),
+    )
+    assert cursor.lastrowid is not None
+    return Link(cursor.lastrowid, code, url, created_at, expires_at)
+
+
+def find_link(db: sqlite3.Connection, code: str) -> Link | None:
+    """The link stored under `code`, expired or not; None if there is none."""
+    row = db.execute(
+        "SELECT id, code, url, created_at, expires_at FROM links WHERE code = ?", (code,)
+    ).fetchone()
+    return None if row is None else Link(**row)
+
+
+def count_click(db: sqlite3.Connection, link: Link, now: datetime | None = None) -> bool:
+    """Add one click to `link`, atomically, in one statement; False if it was just deleted.
+
+    The database adds 1 to the stored number itself, so two processes counting at the same
+    moment can never both read 5 and both write 6.
+    """
+    moment = now or utc_now()
+    try:
+        db.execute(
+            "INSERT INTO daily_clicks (link_id, day, clicks, last_click_at) VALUES (?, ?, 1, ?)"
+            " ON CONFLICT (link_id, day)"
+            " DO UPDATE SET clicks = clicks + 1, last_click_at = excluded.last_click_at",
+            (link.id, isoformat(moment)[:10], isoformat(moment)),
+        )
+    except sqlite3.IntegrityError:  # the link was deleted between reading it and counting
+        return False
+    return True
+
+
+def clicks_of(db: sqlite3.Connection, link: Link) -> Clicks:
+    """The click statistics of `link`."""
+    rows = db.execute(
+        "SELECT day, clicks, last_click_at FROM daily_clicks WHERE link_id = ? ORDER BY day",
+        (link.id,),
+    ).fetchall()
+    if not rows:
+        return Clicks()
+    return Clicks(
+        total=sum(row["clicks"] for row in rows),
+        last=max(row["last_click_at"] for row in rows),
+        per_day={row["day"]: row["clicks"] for row in rows},
+    )
+
+
+def list_links(db: sqlite3.Connection, *, limit: int, offset: int) -> list[Link]:
+    """One page of links, newest first."""
+    rows = db.execute(
+        "SELECT id, code, url, created_at, expires_at FROM links ORDER BY id DESC LIMIT ? OFFSET ?",
+        (limit, offset),
+    ).fetchall()
+    return [Link(**row) for row in rows]
+
+
+def count_links(db: sqlite3.Connection) -> int:
+    """How many links are stored."""
+    return int(db.execute("SELECT count(*) FROM links").fetchone()[0])
+
+
+def delete_link(db: sqlite3.Connection, code: str) -> bool:
+    """Delete the link stored under `code`, and its clicks; False if there was none."""
+    return db.execute("DELETE FROM links WHERE code = ?", (code,)).rowcount == 1

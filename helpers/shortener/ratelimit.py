@@ -1,0 +1,37 @@
+"""The rate limit on creating links, with flask-limiter.
+
+One limiter for the process, like any Flask extension; each application configures it in
+`init_app`. The limit is shared by the API and the home page form (scope "create") and counted
+per client address. The counts live in this process's memory: under gunicorn each worker counts
+on its own, so with N workers a client can create up to N times the limit. A shared store (e.g.
+`RATELIMIT_STORAGE_URI = "redis://..."`) makes it exact.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+limiter = Limiter(key_func=get_remote_address, storage_uri="memory://")
+
+creation_limit = limiter.shared_limit(
+    lambda: str(current_app.config["RATE_LIMIT_CREATE"]), scope="create"
+)
+
+
+def init_app(app: Flask) -> None:
+    """Configure the limiter for `app`, switched on or off by RATE_LIMIT_ENABLED."""
+    app.config["RATELIMIT_ENABLED"] = app.config["RATE_LIMIT_ENABLED"]
+    limiter.init_app(app)
+
+
+def seconds_until_reset() -> int:
+    """Whole seconds until the limit just exceeded lets the client in again (at least 1)."""
+    current = limiter.current_limit
+    if current is None:
+        return 1
+    return max(1, math.ceil(current.reset_at - time.time()))

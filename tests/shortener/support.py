@@ -1,0 +1,18 @@
+"""Small helpers shared by the shortener's tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
+
+# Property tests share two cores with everything else: no per-example deadline.
+relaxed = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def create(client: FlaskClient, url: str = "https://example.com/page", **fields: Any) -> Any:
+    """Create a link through the API; assert it worked and return the JSON body."""
+    response = client.post("/api/links", json={"url": url, **fields})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()
