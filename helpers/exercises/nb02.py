@@ -178,10 +178,10 @@ def _defaults_aligned_from_the_start(function: Callable[..., Any]) -> dict[str, 
 
 def _defaults_without_keyword_only(function: Callable[..., Any]) -> dict[str, Any]:
     """Wrong on purpose: forgets the keyword-only parameters."""
-    code = function.__code__
-    positional = code.co_varnames[: code.co_argcount]
-    defaults = function.__defaults__ or ()
-    return dict(zip(positional[len(positional) - len(defaults) :], defaults, strict=True))
+    keyword_only = function.__kwdefaults__ or {}
+    return {
+        name: value for name, value in defaults_of(function).items() if name not in keyword_only
+    }
 
 
 q2 = Exercise(
