@@ -34,4 +34,5 @@ def seconds_until_reset() -> int:
     current = limiter.current_limit
     if current is None:
         return 1
-    return max(1, math.ceil(current.reset_at - time.time()))
+    reset_time = current.window.reset_time
+    return max(1, math.ceil(reset_time - time.time()))

@@ -1,0 +1,92 @@
+"""config: defaults, environment variables and the checks that stop a bad start."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from helpers.shortener import config
+
+
+def test_defaults_are_closed_and_conservative() -> None:
+    defaults = config.defaults("/srv/instance")
+    assert defaults["DATABASE"] == "/srv/instance/shortener.sqlite3"
+    assert defaults["API_KEY"] is None
+    assert defaults["ALLOW_PRIVATE_TARGETS"] is False
+    assert defaults["REDIRECT_STATUS"] == 302
+    assert defaults["RATE_LIMIT_ENABLED"] is True
+    assert defaults["RATE_LIMIT_CREATE"] == "60/minute"
+    assert defaults["MAX_CONTENT_LENGTH"] == 16 * 1024
+    config.validate(defaults)
+
+
+def test_every_setting_comes_from_its_environment_variable() -> None:
+    environ = {
+        "SHORTENER_DATABASE": "/data/links.db",
+        "SHORTENER_BASE_URL": "https://sho.rt",
+        "SHORTENER_API_KEY": "s3cret-key",
+        "SHORTENER_REDIRECT_STATUS": "308",
+        "SHORTENER_RATE_LIMIT": "5/second",
+        "SHORTENER_RATE_LIMIT_ENABLED": "off",
+        "SHORTENER_ALLOW_PRIVATE_TARGETS": "YES",
+        "UNRELATED": "ignored",
+    }
+    assert config.from_environment(environ) == {
+        "DATABASE": "/data/links.db",
+        "BASE_URL": "https://sho.rt",
+        "API_KEY": "s3cret-key",
+        "REDIRECT_STATUS": 308,
+        "RATE_LIMIT_CREATE": "5/second",
+        "RATE_LIMIT_ENABLED": False,
+        "ALLOW_PRIVATE_TARGETS": True,
+    }
+
+
+def test_an_empty_variable_counts_as_unset() -> None:
+    assert config.from_environment({"SHORTENER_API_KEY": "", "SHORTENER_DATABASE": ""}) == {}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("SHORTENER_REDIRECT_STATUS", "three-oh-two", "whole number"),
+        ("SHORTENER_RATE_LIMIT_ENABLED", "maybe", "true/false"),
+        ("SHORTENER_ALLOW_PRIVATE_TARGETS", "2", "true/false"),
+    ],
+)
+def test_unreadable_variables_are_errors(variable: str, value: str, message: str) -> None:
+    with pytest.raises(config.ConfigError, match=f"{variable}.*{message}"):
+        config.from_environment({variable: value})
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("DATABASE", "", "DATABASE"),
+        ("REDIRECT_STATUS", 200, "REDIRECT_STATUS"),
+        ("REDIRECT_STATUS", 303, "REDIRECT_STATUS"),
+        ("REDIRECT_STATUS", True, "REDIRECT_STATUS"),
+        ("API_KEY", "", "API_KEY"),
+        ("API_KEY", "   ", "API_KEY"),
+        ("API_KEY", 12345, "API_KEY"),
+        ("RATE_LIMIT_CREATE", "lots", "RATE_LIMIT_CREATE"),
+        ("RATE_LIMIT_CREATE", 60, "RATE_LIMIT_CREATE"),
+        ("RATE_LIMIT_ENABLED", "yes", "RATE_LIMIT_ENABLED"),
+        ("ALLOW_PRIVATE_TARGETS", 1, "ALLOW_PRIVATE_TARGETS"),
+        ("BASE_URL", "sho.rt", "BASE_URL"),
+        ("BASE_URL", "ftp://sho.rt", "BASE_URL"),
+        ("BASE_URL", "https://user@sho.rt", "BASE_URL"),
+        ("BASE_URL", "https://sho.rt/?x=1", "BASE_URL"),
+        ("BASE_URL", "http://[::1", "BASE_URL"),
+    ],
+)
+def test_values_that_cannot_work_are_refused(key: str, value: Any, message: str) -> None:
+    settings = config.defaults("/tmp") | {key: value}
+    with pytest.raises(config.ConfigError, match=message):
+        config.validate(settings)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_every_redirect_status_is_accepted(status: int) -> None:
+    config.validate(config.defaults("/tmp") | {"REDIRECT_STATUS": status})

@@ -1,0 +1,88 @@
+"""errors: every error is RFC 9457 problem details (or a small page for a browser)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from helpers.shortener import links
+
+from .test_api import assert_problem
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_werkzeug_404_is_a_problem(client: FlaskClient) -> None:
+    assert_problem(client.get("/no/such/page"), 404, "not found")
+
+
+def test_werkzeug_405_is_a_problem_and_keeps_allow(client: FlaskClient) -> None:
+    response = client.patch("/api/links")
+    assert_problem(response, 405, "not allowed")
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+def test_a_problem_has_exactly_the_rfc_9457_members(client: FlaskClient) -> None:
+    assert set(client.get("/api/links/unknown").get_json()) == {"type", "title", "status", "detail"}
+
+
+def test_a_browser_gets_an_html_error_page(client: FlaskClient) -> None:
+    response = client.get("/no-such-code", headers=BROWSER)
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "404 · Not Found" in response.get_data(as_text=True)
+
+
+def test_the_api_answers_json_even_to_a_browser(client: FlaskClient) -> None:
+    response = client.get("/api/links/unknown", headers=BROWSER)
+    assert response.mimetype == "application/problem+json"
+
+
+def test_curl_and_unknown_clients_get_json(client: FlaskClient) -> None:
+    for accept in ("*/*", "application/json", ""):
+        response = client.get("/no-such-code", headers={"Accept": accept})
+        assert response.mimetype == "application/problem+json"
+
+
+def test_an_error_page_escapes_what_it_repeats(client: FlaskClient) -> None:
+    response = client.get("/<script>alert(1)</script>", headers=BROWSER)
+    assert response.status_code == 404
+    assert "<script>alert" not in response.get_data(as_text=True)
+
+
+def test_a_busy_database_is_503_with_retry_after(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def locked(*_args: Any, **_kwargs: Any) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(links, "find_link", locked)
+    response = client.get("/abcdefg")
+    assert_problem(response, 503, "busy")
+    assert response.headers["Retry-After"] == "1"
+
+
+def test_other_database_errors_are_not_hidden(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise sqlite3.OperationalError("no such table: links")
+
+    monkeypatch.setattr(links, "find_link", broken)
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):  # TESTING propagates
+        client.get("/abcdefg")
+
+
+def test_an_unexpected_error_outside_testing_is_a_500_problem(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = make_app(TESTING=False).test_client()
+
+    def crash(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(links, "find_link", crash)
+    assert_problem(client.get("/abcdefg"), 500, "")
