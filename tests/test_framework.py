@@ -362,7 +362,7 @@ def wsgi_call(app: App, method: str, target: str, body: bytes = b"") -> tuple[st
         seen.update(status=status, headers=dict(headers))
         return lambda data: None
 
-    result = wsgiref.validate.validator(app)(environ, start_response)
+    result: Any = wsgiref.validate.validator(app)(environ, start_response)
     try:
         data = b"".join(result)
     finally:

@@ -190,7 +190,7 @@ def _call_wsgi(app: Callable[..., Any], query: str) -> tuple[str, dict[str, str]
         seen.update(status=status, headers=dict(headers))
         return lambda data: None
 
-    result = wsgiref.validate.validator(app)(environ, start_response)
+    result: Any = wsgiref.validate.validator(app)(environ, start_response)
     try:
         body = b"".join(result)
     finally:
