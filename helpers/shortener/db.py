@@ -31,7 +31,8 @@ def get_db() -> sqlite3.Connection:
     """The current request's connection, opened on first use."""
     if "db" not in g:
         g.db = connect(current_app.config["DATABASE"])
-    return g.db
+    connection: sqlite3.Connection = g.db
+    return connection
 
 
 def close_db(_error: BaseException | None = None) -> None:

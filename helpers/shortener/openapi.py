@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from .api import MAX_EXPIRES_IN, MAX_PAGE, MAX_PER_PAGE
-from .codes import ALIAS_PATTERN
+from .codes import ALIAS_PATTERN, RESERVED_WORDS
 from .config import REDIRECT_STATUSES
 from .validation import MAX_URL_LENGTH
 
@@ -59,11 +59,13 @@ def _page(description: str, *errors: int) -> dict[str, Any]:
     }
 
 
+# A code is never a reserved word: '/healthz' is the health check, not a link.
+NOT_RESERVED = "(?!(?:" + "|".join(sorted(RESERVED_WORDS)) + ")$)"
 CODE_PARAMETER = {
     "name": "code",
     "in": "path",
     "required": True,
-    "schema": {"type": "string", "pattern": f"^{ALIAS_PATTERN.pattern}$"},
+    "schema": {"type": "string", "pattern": f"^{NOT_RESERVED}{ALIAS_PATTERN.pattern}$"},
 }
 TIMESTAMP = {"type": "string", "format": "date-time"}
 REDIRECT = {
@@ -95,10 +97,15 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "url": {
                 "type": "string",
+                "format": "uri",
                 "maxLength": MAX_URL_LENGTH,
                 "example": "https://example.com/",
             },
-            "alias": {"type": "string", "pattern": f"^{ALIAS_PATTERN.pattern}$"},
+            "alias": {
+                "type": "string",
+                "pattern": f"^{ALIAS_PATTERN.pattern}$",
+                "description": "A custom code; reserved words (api, static, ...) are refused.",
+            },
             "expires_in": {"type": "integer", "minimum": 1, "maximum": MAX_EXPIRES_IN},
         },
     },

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import Gone, HTTPException, NotFound
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import links
 from .api import NewLink, find_or_404, short_url_for, shorten
@@ -61,7 +62,7 @@ def index() -> str:
 
 @bp.post("/")
 @creation_limit
-def create() -> Response | tuple[str, int]:
+def create() -> WerkzeugResponse | tuple[str, int]:
     """Shorten the URL from the form; show the form again, with the reason, if it was refused."""
     url = request.form.get("url", "")
     alias = request.form.get("alias", "").strip() or None

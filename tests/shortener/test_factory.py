@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from helpers.shortener import create_app
+from helpers.shortener.codes import is_reserved
 from helpers.shortener.config import ConfigError
 
 
@@ -51,3 +52,11 @@ def test_health_check(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+
+
+def test_every_top_level_path_of_the_app_is_a_reserved_word(app: Flask) -> None:
+    """So no alias can ever hide one of the application's own pages."""
+    owned = {rule.rule.split("/")[1] for rule in app.url_map.iter_rules()}
+    words = {name for name in owned if name and "<" not in name and "." not in name}
+    assert words == {"api", "healthz", "static"}
+    assert all(is_reserved(word) for word in words)

@@ -1,0 +1,96 @@
+"""cli: python -m helpers.shortener init-db | create | stats | serve."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from helpers import net
+from helpers.shortener import cli
+
+
+@pytest.fixture
+def runner(tmp_path: Path) -> CliRunner:
+    """A CLI runner whose commands use a temporary database."""
+    return CliRunner(env={"SHORTENER_DATABASE": str(tmp_path / "cli.sqlite3")})
+
+
+def test_init_db_creates_the_tables(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli.main, ["init-db"])
+    assert result.exit_code == 0, result.output
+    assert "database ready" in result.output
+    tables = sqlite3.connect(tmp_path / "cli.sqlite3").execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'"
+    )
+    assert {row[0] for row in tables} == {"links", "daily_clicks"}
+
+
+def test_create_then_stats(runner: CliRunner) -> None:
+    result = runner.invoke(cli.main, ["create", "https://example.com/x", "--alias", "from-cli"])
+    assert result.exit_code == 0, result.output
+    created = json.loads(result.output)
+    assert created["code"] == "from-cli"
+    assert created["short_url"] == "http://127.0.0.1:8000/from-cli"
+    stats = json.loads(runner.invoke(cli.main, ["stats", "from-cli"]).output)
+    assert stats["url"] == "https://example.com/x"
+    assert stats["clicks"] == {"total": 0, "last": None, "per_day": {}}
+
+
+def test_create_uses_base_url_and_expiry(runner: CliRunner) -> None:
+    result = runner.invoke(
+        cli.main,
+        ["create", "https://example.com/", "--expires-in", "60"],
+        env={"SHORTENER_BASE_URL": "https://sho.rt"},
+    )
+    created = json.loads(result.output)
+    assert created["short_url"] == f"https://sho.rt/{created['code']}"
+    assert created["expires_at"] is not None
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["create", "javascript:alert(1)"], "only http"),
+        (["create", "http://localhost/"], "private"),
+        (["create", "https://example.com/", "--alias", "api"], "reserved"),
+        (["create", "https://example.com/", "--expires-in", "0"], "0 is not in the range"),
+        (["stats", "unknown"], "no link has the code 'unknown'"),
+    ],
+)
+def test_errors_are_friendly(runner: CliRunner, arguments: list[str], message: str) -> None:
+    result = runner.invoke(cli.main, arguments)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_taken_alias_is_an_error(runner: CliRunner) -> None:
+    runner.invoke(cli.main, ["create", "https://example.com/", "--alias", "twice"])
+    result = runner.invoke(cli.main, ["create", "https://example.com/", "--alias", "twice"])
+    assert result.exit_code == 1
+    assert "already taken" in result.output
+
+
+def test_python_dash_m_serves_on_loopback(tmp_path: Path) -> None:
+    port = net.free_port()
+    environment = {"SHORTENER_DATABASE": str(tmp_path / "served.sqlite3"), "PATH": ""}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "helpers.shortener", "serve", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        net.wait_for_port(port, timeout=20)
+        response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        assert response.json() == {"status": "ok"}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
