@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from helpers.shortener import config, create_app, links
+from helpers.shortener import config, create_app, db, links
 
 # pyproject.toml's norecursedirs replaces pytest's default list, so a `.hypothesis` folder in the
 # repository makes Hypothesis's pytest plugin warn at collection, and warnings are errors here.
@@ -33,15 +33,20 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def make_app(tmp_path: Any) -> Iterator[Any]:
     """A factory of test apps sharing one temporary database; settings override the test ones."""
 
+    built: list[Flask] = []
+
     def build(**settings: Any) -> Flask:
         test_config = {
             "TESTING": True,
             "DATABASE": str(tmp_path / "shortener.sqlite3"),
             "RATE_LIMIT_ENABLED": False,
         }
-        return create_app(test_config | settings)
+        built.append(create_app(test_config | settings))
+        return built[-1]
 
     yield build
+    for app in built:
+        db.close_idle_connection(app)
 
 
 @pytest.fixture

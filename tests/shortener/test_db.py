@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -45,3 +47,24 @@ def test_codes_are_unique_in_the_schema(app: Flask) -> None:
         db.get_db().execute(insert)
         with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
             db.get_db().execute(insert)
+
+
+def test_an_idle_connection_keeps_the_log_from_being_checkpointed_after_each_request(
+    app: Flask,
+) -> None:
+    log = Path(app.config["DATABASE"] + "-wal")
+    client = app.test_client()
+    assert client.post("/api/links", json={"url": "https://example.com/"}).status_code == 201
+    assert log.exists()  # the request's connection closed, but it was not the last one
+    assert log.stat().st_size > 0
+    db.close_idle_connection(app)
+    assert not log.exists()  # the last connection closed: SQLite checkpointed and removed it
+
+
+def test_the_idle_connection_is_opened_once_per_process(app: Flask) -> None:
+    client = app.test_client()
+    client.get("/healthz")
+    first = app.extensions[db.IDLE_CONNECTION]
+    client.get("/healthz")
+    assert app.extensions[db.IDLE_CONNECTION] is first
+    assert first[0] == os.getpid()
