@@ -52,14 +52,23 @@ def own_hosts() -> set[str]:
     return hosts - {""}
 
 
+def base_url() -> str:
+    """Where short links live: BASE_URL if configured, else the host this request came to."""
+    if current_app.config["BASE_URL"]:
+        return str(current_app.config["BASE_URL"]).rstrip("/")
+    if not request.host:  # Werkzeug empties a missing or malformed Host header
+        raise BadRequest("the Host header is missing or invalid, so no short URL can be made")
+    return request.host_url.rstrip("/")
+
+
 def short_url_for(code: str) -> str:
-    """The absolute short URL of `code`, on BASE_URL if configured, else on this request's host."""
-    base = current_app.config["BASE_URL"] or request.host_url
-    return f"{base.rstrip('/')}/{code}"
+    """The absolute short URL of `code`."""
+    return f"{base_url()}/{code}"
 
 
 def shorten(new: NewLink) -> links.Link:
     """Validate a new link and store it; raise 400, 409 or 503 as an HTTP error."""
+    base_url()  # fail before storing anything if no short URL can be made
     try:
         url = normalize_url(
             new.url,

@@ -294,3 +294,21 @@ def test_the_api_key_can_come_from_the_environment(
 
 def test_app_fixture_has_no_key(app: Flask) -> None:
     assert app.config["API_KEY"] is None
+
+
+@pytest.mark.parametrize("host", ["", "a b", "bad/host", "[::1"])
+def test_a_bad_host_header_is_400_and_stores_nothing(make_app: Any, host: str) -> None:
+    client = make_app(API_KEY="k" * 16).test_client()
+    response = client.post(
+        "/api/links", json={"url": "https://example.com/"}, headers={"Host": host}
+    )
+    assert_problem(response, 400, "Host header")
+    listing = client.get("/api/links", headers={"X-API-Key": "k" * 16}).get_json()
+    assert listing["total"] == 0
+
+
+def test_with_base_url_the_host_header_does_not_matter(make_app: Any) -> None:
+    client = make_app(BASE_URL="https://sho.rt").test_client()
+    response = client.post("/api/links", json={"url": "https://example.com/"}, headers={"Host": ""})
+    assert response.status_code == 201
+    assert response.get_json()["short_url"].startswith("https://sho.rt/")
