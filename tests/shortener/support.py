@@ -9,6 +9,11 @@ from hypothesis import HealthCheck, settings
 
 # Property tests share two cores with everything else: no per-example deadline.
 relaxed = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# For tests that send many requests to one app: the examples share it on purpose.
+one_app_for_all_examples = settings(
+    relaxed,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 
 def create(client: FlaskClient, url: str = "https://example.com/page", **fields: Any) -> Any:

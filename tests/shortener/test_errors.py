@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from helpers.shortener import links
 
+from .support import one_app_for_all_examples
 from .test_api import assert_problem
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -86,3 +91,40 @@ def test_an_unexpected_error_outside_testing_is_a_500_problem(
 
     monkeypatch.setattr(links, "find_link", crash)
     assert_problem(client.get("/abcdefg"), 500, "")
+
+
+# Property: no input makes the service fail with a 5xx.
+
+any_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner),
+    max_leaves=12,
+)
+new_link_like = st.fixed_dictionaries(
+    {"url": st.one_of(st.text(max_size=80), any_json)},
+    optional={"alias": st.one_of(st.text(max_size=40), any_json), "expires_in": any_json},
+)
+
+
+@one_app_for_all_examples
+@given(
+    body=st.one_of(st.binary(max_size=200), any_json.map(json.dumps), new_link_like.map(json.dumps))
+)
+def test_no_request_body_makes_a_server_error(client: FlaskClient, body: bytes | str) -> None:
+    response = client.post("/api/links", data=body, content_type="application/json")
+    assert response.status_code in (201, 400, 409)
+    assert response.mimetype in ("application/json", "application/problem+json")
+
+
+@one_app_for_all_examples
+@given(path=st.text(max_size=60), accept=st.sampled_from(["*/*", "text/html", "application/json"]))
+def test_no_path_makes_a_server_error(client: FlaskClient, path: str, accept: str) -> None:
+    for method in (client.get, client.head, client.delete):
+        response = method("/" + quote(path, safe="/+"), headers={"Accept": accept})
+        assert response.status_code < 500
+
+
+@one_app_for_all_examples
+@given(form=st.dictionaries(st.sampled_from(["url", "alias", "other"]), st.text(max_size=80)))
+def test_no_form_makes_a_server_error(client: FlaskClient, form: dict[str, str]) -> None:
+    assert client.post("/", data=form).status_code in (303, 400, 409)
