@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -21,3 +24,10 @@ def create(client: FlaskClient, url: str = "https://example.com/page", **fields:
     response = client.post("/api/links", json={"url": url, **fields})
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.get_json()
+
+
+def table_names(database: str | Path) -> set[str]:
+    """The names of the tables in the SQLite file `database`."""
+    with closing(sqlite3.connect(database)) as connection:
+        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {row[0] for row in rows}

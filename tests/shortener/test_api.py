@@ -69,7 +69,6 @@ def test_application_json_with_charset_and_plus_json_are_json(client: FlaskClien
         ('{"url": "https://example.com/"', "not valid JSON"),
         ("", "not valid JSON"),
         ('{"url": NaN}', "not valid JSON"),
-        ("[" * 5000 + "]" * 5000, "not valid JSON"),
         ('{"expires_in": 1' + "0" * 5000 + "}", "not valid JSON"),
         (b'{"url": "\xff"}', "not valid JSON"),
         ('["https://example.com/"]', "must be a JSON object, not an array"),
@@ -108,6 +107,16 @@ def test_application_json_with_charset_and_plus_json_are_json(client: FlaskClien
 def test_bad_input_is_400_with_a_reason(client: FlaskClient, body: Any, detail: str) -> None:
     response = client.post("/api/links", data=body, content_type="application/json")
     assert_problem(response, 400, detail)
+
+
+def test_deeply_nested_json_is_400_not_a_crash(client: FlaskClient) -> None:
+    # Depending on the Python version, the parser gives up (RecursionError) or returns the list.
+    body = "[" * 8000 + "]" * 8000
+    response = client.post("/api/links", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["detail"].startswith(
+        ("the body must be a JSON object, not an array", "the body is not valid JSON: maximum")
+    )
 
 
 def test_a_too_long_url_is_400(client: FlaskClient) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,8 @@ from click.testing import CliRunner
 
 from helpers import net
 from helpers.shortener import cli
+
+from .support import table_names
 
 
 @pytest.fixture
@@ -26,10 +27,7 @@ def test_init_db_creates_the_tables(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(cli.main, ["init-db"])
     assert result.exit_code == 0, result.output
     assert "database ready" in result.output
-    tables = sqlite3.connect(tmp_path / "cli.sqlite3").execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table'"
-    )
-    assert {row[0] for row in tables} == {"links", "daily_clicks"}
+    assert table_names(tmp_path / "cli.sqlite3") == {"links", "daily_clicks"}
 
 
 def test_create_then_stats(runner: CliRunner) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,8 @@ from flask.testing import FlaskClient
 from helpers.shortener import create_app
 from helpers.shortener.codes import is_reserved
 from helpers.shortener.config import ConfigError
+
+from .support import table_names
 
 
 def test_test_config_is_applied(app: Flask) -> None:
@@ -33,8 +34,7 @@ def test_environment_overrides_defaults_and_test_config_overrides_both(
 def test_the_database_is_created_on_first_start(tmp_path: Path) -> None:
     path = tmp_path / "new" / "folder" / "links.db"
     create_app({"DATABASE": str(path)})
-    tables = sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-    assert {row[0] for row in tables} == {"links", "daily_clicks"}
+    assert table_names(path) == {"links", "daily_clicks"}
 
 
 def test_a_bad_setting_stops_the_start(tmp_path: Path) -> None:
