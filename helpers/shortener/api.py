@@ -46,9 +46,12 @@ class NewLink:
 
 def own_hosts() -> set[str]:
     """The host names this shortener answers on; links to them would loop."""
-    hosts = {urlsplit("//" + request.host).hostname or ""}
-    if current_app.config["BASE_URL"]:
-        hosts.add(urlsplit(current_app.config["BASE_URL"]).hostname or "")
+    hosts = set()
+    for url in ("//" + request.host, current_app.config["BASE_URL"] or ""):
+        try:
+            hosts.add(urlsplit(url).hostname or "")
+        except ValueError:  # not a host anyone can link to, so no loop either
+            continue
     return hosts - {""}
 
 
