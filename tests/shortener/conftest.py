@@ -46,7 +46,7 @@ def make_app(tmp_path: Any) -> Iterator[Any]:
 
     yield build
     for app in built:
-        db.close_idle_connection(app)
+        db.close_pool(app)
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
-"""db: one connection per request, closed after it; WAL; a schema safe to apply twice."""
+"""db: connections borrowed per request from a pool; WAL; a schema safe to apply twice."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,12 +13,19 @@ from flask import Flask
 from helpers.shortener import db
 
 
-def test_get_db_returns_one_connection_per_context_and_closes_it(app: Flask) -> None:
+def test_a_request_borrows_one_connection_and_the_next_reuses_it(app: Flask) -> None:
     with app.app_context():
         connection = db.get_db()
         assert db.get_db() is connection
-    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
-        connection.execute("SELECT 1")
+    with app.app_context():
+        assert db.get_db() is connection
+
+
+def test_simultaneous_requests_get_different_connections(app: Flask) -> None:
+    with app.app_context():
+        first = db.get_db()
+        with app.app_context():
+            assert db.get_db() is not first
 
 
 def test_connections_are_set_up_for_several_processes(app: Flask) -> None:
@@ -28,6 +36,64 @@ def test_connections_are_set_up_for_several_processes(app: Flask) -> None:
         assert connection.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
         assert connection.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
         assert connection.isolation_level is None  # autocommit: one statement, one transaction
+
+
+def test_a_transaction_left_open_is_rolled_back_before_reuse(app: Flask) -> None:
+    with app.app_context():
+        connection = db.get_db()
+        connection.execute("BEGIN")
+        connection.execute(
+            "INSERT INTO links (code, url, created_at) VALUES ('halfway', 'https://a.example', 'x')"
+        )
+    assert not connection.in_transaction
+    with app.app_context():
+        assert db.get_db().execute("SELECT count(*) FROM links").fetchone()[0] == 0
+
+
+def test_the_pool_keeps_only_so_many_idle_connections(tmp_path: Path) -> None:
+    pool = db.ConnectionPool(str(tmp_path / "pool.db"), max_idle=2)
+    borrowed = [pool.take() for _ in range(3)]
+    for connection in borrowed:
+        pool.give_back(connection)
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        borrowed[2].execute("SELECT 1")
+    again = [pool.take(), pool.take()]
+    assert again == [borrowed[1], borrowed[0]]  # the most recently used first
+    for connection in again:
+        connection.close()
+
+
+def test_close_pool_closes_the_idle_connections(app: Flask) -> None:
+    with app.app_context():
+        connection = db.get_db()
+    db.close_pool(app)
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        connection.execute("SELECT 1")
+
+
+def test_kept_connections_stop_a_checkpoint_after_every_request(app: Flask) -> None:
+    log = Path(app.config["DATABASE"] + "-wal")
+    client = app.test_client()
+    assert client.post("/api/links", json={"url": "https://example.com/"}).status_code == 201
+    assert log.exists()  # the request ended, its connection stayed open, the log stays
+    assert log.stat().st_size > 0
+    db.close_pool(app)
+    assert not log.exists()  # the last connection closed: SQLite checkpointed and removed it
+
+
+def test_one_pool_per_process_and_app(app: Flask) -> None:
+    pools = []
+
+    def find_pool() -> None:
+        pools.append(db.pool_of(app))
+
+    threads = [threading.Thread(target=find_pool) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len({id(pool) for pool in pools}) == 1
+    assert app.extensions[db.POOL] == (os.getpid(), pools[0])
 
 
 def test_init_db_twice_keeps_the_data(app: Flask) -> None:
@@ -47,24 +113,3 @@ def test_codes_are_unique_in_the_schema(app: Flask) -> None:
         db.get_db().execute(insert)
         with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
             db.get_db().execute(insert)
-
-
-def test_an_idle_connection_keeps_the_log_from_being_checkpointed_after_each_request(
-    app: Flask,
-) -> None:
-    log = Path(app.config["DATABASE"] + "-wal")
-    client = app.test_client()
-    assert client.post("/api/links", json={"url": "https://example.com/"}).status_code == 201
-    assert log.exists()  # the request's connection closed, but it was not the last one
-    assert log.stat().st_size > 0
-    db.close_idle_connection(app)
-    assert not log.exists()  # the last connection closed: SQLite checkpointed and removed it
-
-
-def test_the_idle_connection_is_opened_once_per_process(app: Flask) -> None:
-    client = app.test_client()
-    client.get("/healthz")
-    first = app.extensions[db.IDLE_CONNECTION]
-    client.get("/healthz")
-    assert app.extensions[db.IDLE_CONNECTION] is first
-    assert first[0] == os.getpid()
