@@ -13,7 +13,7 @@ import statistics
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -49,20 +49,6 @@ def on_threads(task: Callable[[T], R], inputs: Iterable[T], workers: int) -> lis
         return list(pool.map(task, inputs, timeout=POOL_TIMEOUT))
 
 
-def start_own_session() -> None:
-    """Run in each new worker: leave the parent's session, so it is scheduled on its own.
-
-    Linux's "autogroup" scheduling shares the CPU fairly between *sessions*, not processes. A
-    Jupyter kernel has a session of its own, and workers started from it would share the kernel's
-    slice: on a machine busy with other programs, two workers would then get no more CPU than one
-    thread, and could not show what they do on an idle machine. In its own session, each worker
-    competes like any other program. Elsewhere (or if it is not allowed) this changes nothing.
-    """
-    if hasattr(os, "setsid"):
-        with suppress(OSError):
-            os.setsid()
-
-
 @contextmanager
 def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of `workers` fresh processes, each started and ready before the block runs.
@@ -72,9 +58,7 @@ def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     warmed up here: timings taken inside the block measure the work, not the start-up.
     """
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=start_own_session
-    ) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         started: set[int] = set()
         for _ in range(20):
             started.update(pool.map(pid_after, [0.1] * workers, timeout=POOL_TIMEOUT))

@@ -6,8 +6,6 @@ import functools
 import os
 import time
 
-import pytest
-
 from helpers.workloads import (
     count_down,
     median_speedup,
@@ -69,12 +67,3 @@ def test_median_speedup_compares_round_by_round() -> None:
     assert median_speedup([1.0, 2.0, 1.0], [0.5, 1.0, 0.5]) == 2.0
     # One round where only the variant was disturbed does not move the median.
     assert median_speedup([1.0, 1.0, 1.0], [1.0, 5.0, 1.0]) == 1.0
-
-
-@pytest.mark.skipif(not hasattr(os, "getsid"), reason="sessions are a POSIX idea")
-def test_process_pool_workers_run_in_their_own_sessions() -> None:
-    with process_pool(2) as pool:
-        pids = set(on_processes(pool, pid_after, [0.2, 0.2]))
-        sessions = {os.getsid(pid) for pid in pids}
-    assert os.getsid(0) not in sessions
-    assert sessions == pids  # each worker leads the session it started
