@@ -1,0 +1,218 @@
+"""The shortener under a real gunicorn with two worker processes, hammered from many threads.
+
+What a test client cannot show: two processes sharing one SQLite file, races decided by the
+database, clicks counted by concurrent writers, and links surviving a worker killed mid-request
+and a full restart. Every server listens on 127.0.0.1 only; every request has a timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import psutil
+import pytest
+import requests
+
+from helpers import net
+
+WORKERS = 2
+THREADS = 16
+TIMEOUT = 10.0
+API_KEY = "gunicorn-test-key"
+TARGET = "https://www.example.com/gunicorn"
+CODE = re.compile(r"[A-Za-z0-9]{7}")
+
+Item = TypeVar("Item")
+Outcome = TypeVar("Outcome")
+
+
+def start_gunicorn(database: Path) -> net.BackgroundProcess:
+    """Serve the shortener from `database` under gunicorn on a free loopback port."""
+    port = net.free_port()
+    command = [sys.executable, "-m", "gunicorn", "helpers.shortener:create_app()"]
+    command += [f"--bind={net.LOOPBACK}:{port}", f"--workers={WORKERS}", "--worker-class=gthread"]
+    command += ["--threads=4", "--no-control-socket", "--graceful-timeout=5"]
+    env = {
+        "SHORTENER_DATABASE": str(database),
+        "SHORTENER_RATE_LIMIT_ENABLED": "false",
+        "SHORTENER_ALLOW_PRIVATE_TARGETS": "false",
+        "SHORTENER_API_KEY": API_KEY,
+    }
+    server = net.run_process(command, port, name=f"gunicorn-{port}", env=env, ready_timeout=30)
+    wait_for_workers(server, count=WORKERS)
+    return server
+
+
+def workers(server: net.BackgroundProcess) -> set[int]:
+    """The process ids of the gunicorn master's live worker processes."""
+    children = psutil.Process(server.process.pid).children()
+    return {child.pid for child in children if child.status() != psutil.STATUS_ZOMBIE}
+
+
+def wait_for_workers(server: net.BackgroundProcess, count: int, timeout: float = 20.0) -> set[int]:
+    """Wait until the master has `count` live workers; return their pids."""
+    deadline = time.monotonic() + timeout
+    while len(pids := workers(server)) != count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gunicorn has workers {pids}, not {count}:\n{server.log()}")
+        time.sleep(0.05)
+    return pids
+
+
+def in_threads(
+    items: Sequence[Item], task: Callable[[requests.Session, Item], Outcome]
+) -> list[Outcome]:
+    """Run `task(session, item)` for every item from THREADS threads, one Session per thread.
+
+    The outcomes come back in the order of `items`.
+    """
+
+    def run_share(share: Sequence[Item]) -> list[Outcome]:
+        with requests.Session() as session:
+            return [task(session, item) for item in share]
+
+    shares = [items[start::THREADS] for start in range(THREADS)]
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(run_share, shares))
+    outcomes: list[Any] = [None] * len(items)
+    for start, result in enumerate(results):
+        outcomes[start::THREADS] = result
+    return outcomes
+
+
+def create(session: requests.Session, base_url: str, url: str, **fields: Any) -> requests.Response:
+    """POST a new link."""
+    return session.post(f"{base_url}/api/links", json={"url": url, **fields}, timeout=TIMEOUT)
+
+
+def redirect_target(session: requests.Session, base_url: str, code: str) -> str | None:
+    """Where `GET /<code>` redirects to; None unless it answers 302."""
+    response = session.get(f"{base_url}/{code}", allow_redirects=False, timeout=TIMEOUT)
+    return response.headers["Location"] if response.status_code == 302 else None
+
+
+def stats(base_url: str, code: str) -> dict[str, Any]:
+    """The JSON description of a link, clicks included."""
+    response = requests.get(f"{base_url}/api/links/{code}", timeout=TIMEOUT)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def unresolved(base_url: str, links: dict[str, str]) -> list[str]:
+    """The codes among `links` (code -> URL) that do not redirect to their own URL."""
+    codes = list(links)
+    targets = in_threads(codes, lambda session, code: redirect_target(session, base_url, code))
+    return [code for code, target in zip(codes, targets, strict=True) if target != links[code]]
+
+
+@pytest.fixture(scope="module")
+def shortener(tmp_path_factory: pytest.TempPathFactory) -> Iterator[net.BackgroundProcess]:
+    database = tmp_path_factory.mktemp("gunicorn") / "shortener.sqlite3"
+    with start_gunicorn(database) as server:
+        yield server
+
+
+def test_two_thousand_concurrent_creates_give_distinct_working_codes(
+    shortener: net.BackgroundProcess,
+) -> None:
+    urls = [f"{TARGET}/many/{n}" for n in range(2000)]
+    responses = in_threads(urls, lambda session, url: create(session, shortener.url, url))
+
+    assert Counter(response.status_code for response in responses) == {201: 2000}
+    links = {response.json()["code"]: response.json()["url"] for response in responses}
+    assert len(links) == 2000, "two creates were given the same code"
+    assert all(CODE.fullmatch(code) for code in links)
+    assert sorted(links.values()) == sorted(urls)
+    assert unresolved(shortener.url, links) == []
+
+
+def test_fifty_racing_creates_of_one_alias_give_one_201_and_49_409(
+    shortener: net.BackgroundProcess,
+) -> None:
+    racers = 50
+    start_line = threading.Barrier(racers, timeout=TIMEOUT)
+
+    def race(number: int) -> requests.Response:
+        with requests.Session() as session:
+            start_line.wait()
+            return create(session, shortener.url, f"{TARGET}/race/{number}", alias="the-race")
+
+    with ThreadPoolExecutor(racers) as pool:
+        responses = list(pool.map(race, range(racers)))
+
+    assert Counter(response.status_code for response in responses) == {201: 1, 409: 49}
+    (winner,) = (response for response in responses if response.status_code == 201)
+    assert stats(shortener.url, "the-race")["url"] == winner.json()["url"]
+    assert all(
+        response.headers["Content-Type"].startswith("application/problem+json")
+        for response in responses
+        if response.status_code == 409
+    )
+
+
+def test_concurrent_redirects_count_every_click(shortener: net.BackgroundProcess) -> None:
+    clicks = 500
+    url = f"{TARGET}/clicked"
+    with requests.Session() as session:
+        code = create(session, shortener.url, url).json()["code"]
+
+    targets = in_threads(
+        range(clicks), lambda session, _: redirect_target(session, shortener.url, code)
+    )
+
+    assert targets == [url] * clicks
+    assert stats(shortener.url, code)["clicks"]["total"] == clicks
+
+
+def test_links_survive_a_killed_worker_and_a_restart(tmp_path: Path) -> None:
+    database = tmp_path / "shortener.sqlite3"
+    acknowledged: dict[str, str] = {}  # code -> URL, for every 201 received
+    stop = threading.Event()
+
+    def keep_creating(session: requests.Session, loader: int) -> None:
+        for n in range(100_000):
+            if stop.is_set():
+                return
+            url = f"{TARGET}/durable/{loader}/{n}"
+            try:
+                response = create(session, server.url, url)
+            except requests.RequestException:
+                continue  # the worker died with this request: nothing was promised
+            if response.status_code == 201:
+                acknowledged[response.json()["code"]] = url
+
+    def wait_for_acknowledged(count: int) -> None:
+        deadline = time.monotonic() + 20
+        while len(acknowledged) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(acknowledged) >= count, f"only {len(acknowledged)} links were created"
+
+    with start_gunicorn(database) as server:
+        before = workers(server)
+        loaders = threading.Thread(target=in_threads, args=(range(THREADS), keep_creating))
+        loaders.start()
+        try:
+            wait_for_acknowledged(300)
+            victim = min(before)
+            os.kill(victim, signal.SIGKILL)
+            created_before_kill = len(acknowledged)
+            wait_for_acknowledged(created_before_kill + 300)
+        finally:
+            stop.set()
+            loaders.join(timeout=30)
+        after = wait_for_workers(server, count=WORKERS)
+        assert victim not in after and len(after - before) == 1, "no worker was replaced"
+        assert unresolved(server.url, acknowledged) == []
+
+    with start_gunicorn(database) as restarted:
+        assert unresolved(restarted.url, acknowledged) == []
