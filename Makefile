@@ -24,9 +24,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
 
+# Jupyter refuses to run as root unless told to: containers and CI machines often are root.
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
-		--ServerApp.root_dir=$(CURDIR) notebooks/00_start_here.ipynb
+		--ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True) \
+		notebooks/00_start_here.ipynb
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
