@@ -172,7 +172,7 @@ def serve_wsgi(
     """Serve the WSGI application `app` (a Flask app, say) on a free loopback port, threaded."""
     handler = type("Handler", (_QuietHandler,), {"timeout": timeout})
     server: BaseWSGIServer = make_server(LOOPBACK, 0, app, threaded=True, request_handler=handler)
-    label = name or getattr(app, "name", None) or getattr(app, "__name__", "wsgi")
+    label = name or str(getattr(app, "name", None) or getattr(app, "__name__", "wsgi"))
     return _ThreadedServer(label, server, server.server_port)
 
 

@@ -155,7 +155,10 @@ def cache_is_fresh(source_path: str | os.PathLike[str]) -> bool:
 def _compile_in_place(source: Path) -> Path:
     """Write the .pyc that an import of `source` would write, checked by time and size."""
     mode = py_compile.PycInvalidationMode.TIMESTAMP
-    return Path(py_compile.compile(str(source), invalidation_mode=mode, doraise=True))
+    written = py_compile.compile(str(source), invalidation_mode=mode, doraise=True)
+    if written is None:  # only possible with doraise=False; kept for the type checker
+        raise RuntimeError(f"could not compile {source}")
+    return Path(written)
 
 
 def _ask(candidate: Callable[[Path], bool], source: Path, situation: str, expected: bool) -> None:

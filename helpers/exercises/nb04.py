@@ -90,7 +90,7 @@ def drop_negatives(numbers: list[float]) -> None:
 def _check_drop_negatives(candidate: Callable[[list[float]], object]) -> None:
     require(callable(candidate), "the answer should be a function drop_negatives(numbers).")
     for before, after in (([-1, -2, 3, -4, -5, 6], [3, 6]), ([5, -1, 0], [5, 0]), ([], [])):
-        numbers = list(before)
+        numbers: list[float] = list(before)
         candidate(numbers)
         require(
             numbers == after,
