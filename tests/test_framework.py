@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import socket
 import threading
-import wsgiref.util
-import wsgiref.validate
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +17,7 @@ from helpers.framework import (
     Request,
     Response,
     Route,
+    call_wsgi,
     parse_headers,
     read_request,
     to_response,
@@ -344,41 +342,15 @@ def test_garbage_on_the_socket_gets_a_400() -> None:
 # The same app under WSGI
 
 
-def wsgi_call(app: App, method: str, target: str, body: bytes = b"") -> tuple[str, dict, bytes]:
-    """Call the app as a WSGI server would, through wsgiref's validator, which checks PEP 3333."""
-    path, _, query = target.partition("?")
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path.encode().decode("latin-1"),
-        "QUERY_STRING": query,
-        "wsgi.input": io.BytesIO(body),
-        "CONTENT_LENGTH": str(len(body)),
-    }
-    wsgiref.util.setup_testing_defaults(environ)
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        seen.update(status=status, headers=dict(headers))
-        return lambda data: None
-
-    result: Any = wsgiref.validate.validator(app)(environ, start_response)
-    try:
-        data = b"".join(result)
-    finally:
-        result.close()
-    return seen["status"], seen["headers"], data
-
-
 def test_the_app_is_a_valid_wsgi_application() -> None:
     app = blog()
-    status, headers, body = wsgi_call(app, "GET", "/users/jürgen")
+    status, headers, body = call_wsgi(app, "GET", "/users/jürgen")
     assert (status, body) == ("200 OK", b'{"user": "j\\u00fcrgen"}')
     assert headers["Content-Length"] == str(len(body))
     assert "Connection" not in headers  # hop-by-hop headers belong to the server, not the app
-    assert wsgi_call(app, "POST", "/posts", b'{"title": "W"}')[0] == "201 Created"
-    assert wsgi_call(app, "GET", "/search?q=x")[2] == b'["x"]'
-    status, headers, _ = wsgi_call(app, "PATCH", "/posts/1")
+    assert call_wsgi(app, "POST", "/posts", b'{"title": "W"}')[0] == "201 Created"
+    assert call_wsgi(app, "GET", "/search?q=x")[2] == b'["x"]'
+    status, headers, _ = call_wsgi(app, "PATCH", "/posts/1")
     assert (status, headers["Allow"]) == ("405 Method Not Allowed", "DELETE, GET")
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
-import wsgiref.util
-import wsgiref.validate
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 from helpers.exercises import Exercise, require
-from helpers.framework import App, Request
+from helpers.framework import App, Request, call_wsgi
 
 # q1: match a path against a pattern
 
@@ -181,27 +178,10 @@ def greeting_app(environ: dict[str, Any], start_response: Callable[..., Any]) ->
     return [body]
 
 
-def _call_wsgi(app: Callable[..., Any], query: str) -> tuple[str, dict[str, str], bytes]:
-    environ: dict[str, Any] = {"QUERY_STRING": query, "wsgi.input": io.BytesIO()}
-    wsgiref.util.setup_testing_defaults(environ)
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        seen.update(status=status, headers=dict(headers))
-        return lambda data: None
-
-    result: Any = wsgiref.validate.validator(app)(environ, start_response)
-    try:
-        body = b"".join(result)
-    finally:
-        result.close()
-    return seen["status"], seen["headers"], body
-
-
 def _check_greeting_app(candidate: Callable[..., Any]) -> None:
     require(callable(candidate), "the answer should be a function greeting_app(environ, ...).")
     for query, expected in (("name=Ada", "Hello, Ada!"), ("", "Hello, world!")):
-        status, headers, body = _call_wsgi(candidate, query)
+        status, headers, body = call_wsgi(candidate, "GET", f"/?{query}")
         require(status == "200 OK", f"the status is {status!r}; expected '200 OK'.")
         require(
             body == expected.encode(),
