@@ -16,6 +16,8 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
 
+import psutil
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -97,3 +99,32 @@ def median_speedup(baseline: Sequence[float], variant: Sequence[float]) -> float
     rounds that a burst of load hit harder on one side than on the other.
     """
     return statistics.median(base / other for base, other in zip(baseline, variant, strict=True))
+
+
+def cores_busy(run: Callable[[], object], repeat: int = 5) -> float:
+    """How many cores this process and its child processes kept busy, on average, during `run`.
+
+    CPU seconds used (by every thread of this process and by its children, such as the workers of
+    a process pool) divided by wall-clock seconds, over `repeat` runs. Unlike a speed-up, this
+    does not compare two separate timings, so load from other programs cannot raise it: two
+    threads held back by the GIL stay at or below one core however busy the machine is.
+    """
+    before = _cpu_seconds()
+    start = time.perf_counter()
+    for _ in range(repeat):
+        run()
+    wall = time.perf_counter() - start
+    return (_cpu_seconds() - before) / wall
+
+
+def _cpu_seconds() -> float:
+    """CPU time, user and system, of this process and of its live child processes."""
+    me = psutil.Process()
+    total = 0.0
+    for process in [me, *me.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:  # a child that ended meanwhile
+            continue
+        total += times.user + times.system
+    return total

@@ -7,6 +7,7 @@ import os
 import time
 
 from helpers.workloads import (
+    cores_busy,
     count_down,
     median_speedup,
     on_processes,
@@ -67,3 +68,12 @@ def test_median_speedup_compares_round_by_round() -> None:
     assert median_speedup([1.0, 2.0, 1.0], [0.5, 1.0, 0.5]) == 2.0
     # One round where only the variant was disturbed does not move the median.
     assert median_speedup([1.0, 1.0, 1.0], [1.0, 5.0, 1.0]) == 1.0
+
+
+def test_cores_busy_counts_cpu_not_waiting() -> None:
+    assert cores_busy(lambda: wait(0.05), repeat=2) < 0.2
+
+
+def test_two_counting_threads_keep_at_most_one_core_busy() -> None:
+    # The GIL lets one thread run Python at a time; load from other programs can only lower this.
+    assert cores_busy(lambda: on_threads(count_down, [1_000_000] * 2, workers=2), repeat=3) < 1.1
