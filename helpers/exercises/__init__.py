@@ -2,7 +2,8 @@
 
 Modelled on Kaggle's learntools: `q1.check(answer)` never raises. It prints one of three verdicts:
 "Correct", "Not yet, because ..." or "Not attempted yet". `q1.hint()` reveals the next hint, and
-`q1.solution()` shows the reference solution, which the project's tests prove correct.
+`q1.solution()` shows the reference solution, which the project's tests prove correct, except in a
+student copy of the notebooks, whose folder holds the file `.solutions-withheld`.
 
 A notebook hands the learner a stub: either `...` for a value, or a function whose body raises
 `NotImplementedError`. Both count as "not attempted", so a notebook with unsolved exercises still
@@ -18,7 +19,11 @@ import inspect
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+# A file of this name in a notebook's folder withholds the solutions (see `make student`).
+SOLUTIONS_WITHHELD = ".solutions-withheld"
 
 
 class NotYet(Exception):
@@ -106,12 +111,21 @@ class Exercise:
         print(f"Hint {number} of {len(self.hints)}: {self.hints[number - 1]}")
 
     def solution(self) -> None:
-        """Print the reference solution."""
+        """Print the reference solution, unless this is a student copy of the notebooks."""
+        if solutions_withheld():
+            print(f"The solution to '{self.title}' is withheld in this copy of the course.")
+            return
         print(f"One solution to '{self.title}':\n")
         print(source_of(self.reference))
 
     def __repr__(self) -> str:
         return f"<Exercise {self.title!r}: use .check(answer), .hint() or .solution()>"
+
+
+def solutions_withheld(folder: Path | None = None) -> bool:
+    """True in a student copy (`make student`): its folder, the kernel's working directory, holds
+    the file SOLUTIONS_WITHHELD."""
+    return ((folder or Path.cwd()) / SOLUTIONS_WITHHELD).is_file()
 
 
 def source_of(answer: object) -> str:
