@@ -2,8 +2,9 @@
 
 `create_app()` builds one configured application; the modules each hold one concern:
 `config` (settings), `db` (SQLite), `codes` and `validation` (the rules), `links` (storage),
-`api` and `pages` (the blueprints), `errors` (problem details), `ratelimit`, `qr`, `openapi`,
-and `cli` (`python -m helpers.shortener`).
+`clicks` (click counting), `api` and `pages` (the blueprints), `redirects` (the redirect, and
+its fast path in front of Flask), `errors` (problem details), `ratelimit`, `qr`, `openapi`, and
+`cli` (`python -m helpers.shortener`).
 
 Run it with `flask --app helpers.shortener run`, `gunicorn 'helpers.shortener:create_app()'`
 or `python -m helpers.shortener serve`.
@@ -19,6 +20,7 @@ from flask import Flask
 
 from . import api, config, db, errors, openapi, pages, ratelimit
 from .codes import CodeConverter
+from .redirects import RedirectFastPath
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -37,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(openapi.bp)
+    app.wsgi_app = RedirectFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

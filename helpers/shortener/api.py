@@ -23,6 +23,7 @@ from werkzeug.exceptions import (
 )
 
 from . import codes, links
+from .clicks import current_counter
 from .db import get_db
 from .ratelimit import creation_limit
 from .validation import InvalidURL, normalize_url
@@ -102,7 +103,7 @@ def link_json(link: links.Link) -> dict[str, Any]:
 
 def link_with_clicks_json(link: links.Link) -> dict[str, Any]:
     """The public fields of a link, and its clicks."""
-    clicks = links.clicks_of(get_db(), link)
+    clicks = current_counter().clicks_of(link)
     body = link_json(link)
     body["clicks"] = {"total": clicks.total, "last": clicks.last, "per_day": clicks.per_day}
     return body

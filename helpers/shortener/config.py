@@ -11,6 +11,7 @@ Every setting is a Flask config key; each can be set by an environment variable:
 | RATE_LIMIT_CREATE     | SHORTENER_RATE_LIMIT              | 60/minute (per client address)   |
 | RATE_LIMIT_ENABLED    | SHORTENER_RATE_LIMIT_ENABLED      | true                             |
 | ALLOW_PRIVATE_TARGETS | SHORTENER_ALLOW_PRIVATE_TARGETS   | false                            |
+| CLICK_FLUSH_SECONDS   | SHORTENER_CLICK_FLUSH_SECONDS     | 0.2 (how often clicks are stored) |
 
 A bad value stops the application at start-up with a ConfigError that names it, rather than
 misbehaving later.
@@ -45,6 +46,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RATE_LIMIT_CREATE": "60/minute",
         "RATE_LIMIT_ENABLED": True,
         "ALLOW_PRIVATE_TARGETS": False,
+        "CLICK_FLUSH_SECONDS": 0.2,
         "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
     }
 
@@ -66,6 +68,13 @@ def parse_int(name: str, text: str) -> int:
         raise ConfigError(f"{name} must be a whole number; got {text!r}") from None
 
 
+def parse_seconds(name: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds; got {text!r}") from None
+
+
 def _text_or_none(_name: str, text: str) -> str | None:
     return text or None
 
@@ -78,6 +87,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "RATE_LIMIT_CREATE": ("SHORTENER_RATE_LIMIT", _text_or_none),
     "RATE_LIMIT_ENABLED": ("SHORTENER_RATE_LIMIT_ENABLED", parse_bool),
     "ALLOW_PRIVATE_TARGETS": ("SHORTENER_ALLOW_PRIVATE_TARGETS", parse_bool),
+    "CLICK_FLUSH_SECONDS": ("SHORTENER_CLICK_FLUSH_SECONDS", parse_seconds),
 }
 
 
@@ -106,6 +116,9 @@ def validate(config: Mapping[str, Any]) -> None:
     for flag in ("RATE_LIMIT_ENABLED", "ALLOW_PRIVATE_TARGETS"):
         if not isinstance(config[flag], bool):
             raise ConfigError(f"{flag} must be True or False")
+    flush = config["CLICK_FLUSH_SECONDS"]
+    if isinstance(flush, bool) or not isinstance(flush, int | float) or not 0 < flush <= 60:
+        raise ConfigError("CLICK_FLUSH_SECONDS must be a number of seconds above 0, at most 60")
     _validate_rate_limit(config["RATE_LIMIT_CREATE"])
     if config["BASE_URL"] is not None:
         _validate_base_url(config["BASE_URL"])

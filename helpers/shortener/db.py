@@ -24,8 +24,11 @@ import queue
 import sqlite3
 import threading
 import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from flask import Flask, current_app, g
 
@@ -63,6 +66,15 @@ class ConnectionPool:
         except queue.Empty:
             return connect(self.path)
 
+    @contextmanager
+    def borrowed(self) -> Iterator[sqlite3.Connection]:
+        """A connection for the `with` block, given back when it ends."""
+        connection = self.take()
+        try:
+            yield connection
+        finally:
+            self.give_back(connection)
+
     def give_back(self, connection: sqlite3.Connection) -> None:
         """Keep `connection` for the next request (closing it if enough are idle already)."""
         if connection.in_transaction:  # a request that failed halfway leaves nothing behind
@@ -81,35 +93,62 @@ class ConnectionPool:
                 return
 
 
-_pools_lock = threading.Lock()
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+PerProcess = TypeVar("PerProcess", bound=Closable)
+_per_process_lock = threading.RLock()  # making one may need another (a pool)
+
+
+def per_process(app: Flask, key: str, make: Callable[[], PerProcess]) -> PerProcess:
+    """The object kept under `key` for `app` in this process, made by `make()` on first use.
+
+    A forked process (a gunicorn worker) must not use its parent's connections or threads, so
+    each object remembers the process that made it, and a new process makes its own. The object
+    is closed when `app` is garbage-collected or the interpreter exits, whichever comes first.
+    """
+    held = app.extensions.get(key)
+    if held is not None and held[0] == os.getpid():
+        kept: PerProcess = held[1]
+        return kept
+    with _per_process_lock:
+        held = app.extensions.get(key)
+        if held is None or held[0] != os.getpid():
+            made = make()
+            weakref.finalize(app, made.close)
+            app.extensions[key] = (os.getpid(), made)
+        return per_process(app, key, make)
+
+
+def close_per_process(app: Flask, key: str) -> None:
+    """Close the object kept under `key` for `app` now, rather than at garbage collection."""
+    held = app.extensions.pop(key, None)
+    if held is not None:
+        held[1].close()
 
 
 def pool_of(app: Flask) -> ConnectionPool:
     """The connection pool of `app` in this process (a forked process starts its own)."""
-    held = app.extensions.get(POOL)
-    if held is not None and held[0] == os.getpid():
-        pool: ConnectionPool = held[1]
-        return pool
-    with _pools_lock:
-        held = app.extensions.get(POOL)
-        if held is None or held[0] != os.getpid():
-            pool = ConnectionPool(app.config["DATABASE"])
-            weakref.finalize(app, pool.close)
-            app.extensions[POOL] = (os.getpid(), pool)
-        return pool_of(app)
+    return per_process(app, POOL, lambda: ConnectionPool(app.config["DATABASE"]))
 
 
 def close_pool(app: Flask) -> None:
     """Close `app`'s idle connections now, rather than when the app is garbage-collected."""
-    held = app.extensions.pop(POOL, None)
-    if held is not None:
-        held[1].close()
+    close_per_process(app, POOL)
+
+
+def real_current_app() -> Flask:
+    """The application object behind Flask's `current_app` proxy, which cannot be weakly
+    referenced (`per_process` needs that)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app
 
 
 def get_db() -> sqlite3.Connection:
     """The current request's connection, borrowed from the pool on first use."""
     if "db" not in g:
-        g.db = pool_of(current_app._get_current_object()).take()  # type: ignore[attr-defined]
+        g.db = pool_of(real_current_app()).take()
     connection: sqlite3.Connection = g.db
     return connection
 
@@ -118,7 +157,7 @@ def release_db(_error: BaseException | None = None) -> None:
     """Give the current request's connection back to the pool, if it borrowed one."""
     connection = g.pop("db", None)
     if connection is not None:
-        pool_of(current_app._get_current_object()).give_back(connection)  # type: ignore[attr-defined]
+        pool_of(real_current_app()).give_back(connection)
 
 
 def init_db(path: str) -> None:

@@ -8,8 +8,8 @@ that comparing the text compares the times.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from . import codes
@@ -107,23 +107,41 @@ def find_link(db: sqlite3.Connection, code: str) -> Link | None:
     return None if row is None else Link(**row)
 
 
-def count_click(db: sqlite3.Connection, link: Link, now: datetime | None = None) -> bool:
-    """Add one click to `link`, atomically, in one statement; False if it was just deleted.
+@dataclass(frozen=True)
+class ClickTally:
+    """Clicks counted on one link on one UTC day, not yet stored."""
 
-    The database adds 1 to the stored number itself, so two processes counting at the same
-    moment can never both read 5 and both write 6.
+    link_id: int
+    code: str  # with the id, it names the link (SQLite may reuse the id of a deleted link)
+    day: str  # YYYY-MM-DD
+    clicks: int
+    last_click_at: str
+
+
+ADD_CLICKS = """
+INSERT INTO daily_clicks (link_id, day, clicks, last_click_at)
+SELECT :link_id, :day, :clicks, :last_click_at
+WHERE EXISTS (SELECT 1 FROM links WHERE id = :link_id AND code = :code)
+ON CONFLICT (link_id, day) DO UPDATE SET
+    clicks = clicks + excluded.clicks,
+    last_click_at = max(last_click_at, excluded.last_click_at)
+"""
+
+
+def add_clicks(db: sqlite3.Connection, tallies: Iterable[ClickTally]) -> None:
+    """Add `tallies` to the stored counts, all in one transaction (or none of them).
+
+    The database adds to the stored numbers itself, so processes adding at the same moment can
+    never both read 5 and both write 6. Clicks on a link deleted since they were counted are
+    dropped, like the link's other clicks.
     """
-    moment = now or utc_now()
+    db.execute("BEGIN IMMEDIATE")  # take the write lock now, not halfway through
     try:
-        db.execute(
-            "INSERT INTO daily_clicks (link_id, day, clicks, last_click_at) VALUES (?, ?, 1, ?)"
-            " ON CONFLICT (link_id, day)"
-            " DO UPDATE SET clicks = clicks + 1, last_click_at = excluded.last_click_at",
-            (link.id, isoformat(moment)[:10], isoformat(moment)),
-        )
-    except sqlite3.IntegrityError:  # the link was deleted between reading it and counting
-        return False
-    return True
+        db.executemany(ADD_CLICKS, [asdict(tally) for tally in tallies])
+        db.execute("COMMIT")
+    except BaseException:
+        db.rollback()
+        raise
 
 
 def clicks_of(db: sqlite3.Connection, link: Link) -> Clicks:

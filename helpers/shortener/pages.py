@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
-from werkzeug.exceptions import Gone, HTTPException, NotFound
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from werkzeug.exceptions import Gone, HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import links
 from .api import NewLink, find_or_404, short_url_for, shorten
-from .db import get_db
+from .clicks import current_counter
+from .db import real_current_app
 from .qr import qr_svg
 from .ratelimit import creation_limit
+from .redirects import redirect_to
 
 bp = Blueprint("pages", __name__)
 
@@ -94,7 +96,7 @@ def preview(code: str) -> str:
 def stats(code: str) -> str:
     """A link's clicks: the total, the last one, and one line per day."""
     link = find_or_404(code)
-    clicks = links.clicks_of(get_db(), link)
+    clicks = current_counter().clicks_of(link)
     expired = link.is_expired(links.utc_now())
     return render_template(
         "stats.html", link=link, clicks=clicks, expired=expired, short_url=short_url_for(code)
@@ -103,11 +105,9 @@ def stats(code: str) -> str:
 
 @bp.get("/<code:code>")
 def follow(code: str) -> Response:
-    """Redirect to the link's URL and count the click (GET and HEAD alike)."""
-    link = live_link_or_error(code)
-    if not links.count_click(get_db(), link):
-        raise NotFound(f"no link has the code {code!r}")
-    return Response(
-        status=current_app.config["REDIRECT_STATUS"],
-        headers={"Location": link.url, "Cache-Control": "private"},
-    )
+    """Redirect to the link's URL and count the click (GET and HEAD alike).
+
+    Live links are usually answered before Flask by the fast path in `redirects`; this view
+    answers what it hands over: 404 for an unknown code, 410 for an expired one.
+    """
+    return redirect_to(real_current_app(), live_link_or_error(code))

@@ -1,8 +1,9 @@
 """The shortener under a real gunicorn with two worker processes, hammered from many threads.
 
 What a test client cannot show: two processes sharing one SQLite file, races decided by the
-database, clicks counted by concurrent writers, and links surviving a worker killed mid-request
-and a full restart. Every server listens on 127.0.0.1 only; every request has a timeout.
+database, clicks counted by concurrent writers and stored when workers stop, and links surviving a
+worker killed mid-request and a full restart. Every server listens on 127.0.0.1 only; every
+request has a timeout.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sqlite3
 import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,8 +39,11 @@ Item = TypeVar("Item")
 Outcome = TypeVar("Outcome")
 
 
-def start_gunicorn(database: Path) -> net.BackgroundProcess:
-    """Serve the shortener from `database` under gunicorn on a free loopback port."""
+def start_gunicorn(database: Path, **settings: str) -> net.BackgroundProcess:
+    """Serve the shortener from `database` under gunicorn on a free loopback port.
+
+    `settings` are more environment variables, e.g. SHORTENER_CLICK_FLUSH_SECONDS="60".
+    """
     port = net.free_port()
     command = [sys.executable, "-m", "gunicorn", "helpers.shortener:create_app()"]
     command += [f"--bind={net.LOOPBACK}:{port}", f"--workers={WORKERS}", "--worker-class=gthread"]
@@ -47,6 +53,7 @@ def start_gunicorn(database: Path) -> net.BackgroundProcess:
         "SHORTENER_RATE_LIMIT_ENABLED": "false",
         "SHORTENER_ALLOW_PRIVATE_TARGETS": "false",
         "SHORTENER_API_KEY": API_KEY,
+        **settings,
     }
     server = net.run_process(command, port, name=f"gunicorn-{port}", env=env, ready_timeout=30)
     wait_for_workers(server, count=WORKERS)
@@ -118,7 +125,8 @@ def unresolved(base_url: str, links: dict[str, str]) -> list[str]:
 @pytest.fixture(scope="module")
 def shortener(tmp_path_factory: pytest.TempPathFactory) -> Iterator[net.BackgroundProcess]:
     database = tmp_path_factory.mktemp("gunicorn") / "shortener.sqlite3"
-    with start_gunicorn(database) as server:
+    server = start_gunicorn(database)
+    with server:
         yield server
 
 
@@ -160,18 +168,80 @@ def test_fifty_racing_creates_of_one_alias_give_one_201_and_49_409(
     )
 
 
+def click_total(base_url: str, code: str) -> int:
+    total: int = stats(base_url, code)["clicks"]["total"]
+    return total
+
+
+def wait_for_clicks(base_url: str, code: str, expected: int, timeout: float = 10.0) -> int:
+    """The link's click total as soon as it reaches `expected`, or when `timeout` runs out.
+
+    Each worker stores its clicks every CLICK_FLUSH_SECONDS (0.2 s). The worker that answers the
+    stats request stores its own first, but the other worker's show up only after its next
+    flush: the total may lag behind the redirects for one interval, so it is polled.
+    """
+    deadline = time.monotonic() + timeout
+    while (total := click_total(base_url, code)) < expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return total
+
+
+def redirect_many(base_url: str, code: str, clicks: int) -> list[str | None]:
+    """Follow `code` `clicks` times from THREADS threads; where each redirect pointed."""
+    return in_threads(range(clicks), lambda session, _: redirect_target(session, base_url, code))
+
+
+def stored_clicks(database: Path) -> int:
+    """Every click in the database file itself, whatever the workers still hold in memory."""
+    with closing(sqlite3.connect(database, timeout=TIMEOUT)) as connection:
+        return int(connection.execute("SELECT total(clicks) FROM daily_clicks").fetchone()[0])
+
+
 def test_concurrent_redirects_count_every_click(shortener: net.BackgroundProcess) -> None:
     clicks = 500
     url = f"{TARGET}/clicked"
     with requests.Session() as session:
         code = create(session, shortener.url, url).json()["code"]
 
-    targets = in_threads(
-        range(clicks), lambda session, _: redirect_target(session, shortener.url, code)
-    )
+    targets = redirect_many(shortener.url, code, clicks)
 
     assert targets == [url] * clicks
-    assert stats(shortener.url, code)["clicks"]["total"] == clicks
+    assert wait_for_clicks(shortener.url, code, clicks) == clicks
+    time.sleep(0.5)  # more than two flush intervals: nothing is counted twice either
+    assert click_total(shortener.url, code) == clicks
+
+
+def test_clicks_pending_at_a_graceful_stop_are_stored(tmp_path: Path) -> None:
+    database, clicks = tmp_path / "shortener.sqlite3", 300
+    # A minute between flushes: during the test, only stopping can store the clicks.
+    server = start_gunicorn(database, SHORTENER_CLICK_FLUSH_SECONDS="60")
+    with server:
+        with requests.Session() as session:
+            code = create(session, server.url, f"{TARGET}/stopped").json()["code"]
+        assert redirect_many(server.url, code, clicks) == [f"{TARGET}/stopped"] * clicks
+        assert stored_clicks(database) == 0, "the clicks were stored before the stop"
+    # Leaving the block sent SIGTERM, gunicorn's graceful stop, to the master and its workers.
+    assert server.process.returncode == 0, server.log()
+    assert stored_clicks(database) == clicks
+
+
+def test_clicks_pending_at_a_graceful_restart_are_stored(tmp_path: Path) -> None:
+    database, clicks = tmp_path / "shortener.sqlite3", 300
+    server = start_gunicorn(database, SHORTENER_CLICK_FLUSH_SECONDS="60")
+    with server:
+        with requests.Session() as session:
+            code = create(session, server.url, f"{TARGET}/restarted").json()["code"]
+        redirect_many(server.url, code, clicks)
+        old_workers = workers(server)
+        os.kill(server.process.pid, signal.SIGHUP)  # new workers; the old ones stop gracefully
+        deadline = time.monotonic() + 30
+        while workers(server) & old_workers and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not workers(server) & old_workers, (
+            f"the old workers are still alive:\n{server.log()}"
+        )
+        assert stored_clicks(database) == clicks
+        assert click_total(server.url, code) == clicks
 
 
 def test_links_survive_a_killed_worker_and_a_restart(tmp_path: Path) -> None:
@@ -197,7 +267,9 @@ def test_links_survive_a_killed_worker_and_a_restart(tmp_path: Path) -> None:
             time.sleep(0.01)
         assert len(acknowledged) >= count, f"only {len(acknowledged)} links were created"
 
-    with start_gunicorn(database) as server:
+    server = start_gunicorn(database)
+
+    with server:
         before = workers(server)
         loaders = threading.Thread(target=in_threads, args=(range(THREADS), keep_creating))
         loaders.start()
@@ -214,5 +286,7 @@ def test_links_survive_a_killed_worker_and_a_restart(tmp_path: Path) -> None:
         assert victim not in after and len(after - before) == 1, "no worker was replaced"
         assert unresolved(server.url, acknowledged) == []
 
-    with start_gunicorn(database) as restarted:
+    restarted = start_gunicorn(database)
+
+    with restarted:
         assert unresolved(restarted.url, acknowledged) == []

@@ -1,4 +1,4 @@
-"""links: storing links, retrying code collisions, expiry, and counting clicks atomically."""
+"""links: storing links, retrying code collisions, expiry, and adding clicks atomically."""
 
 from __future__ import annotations
 
@@ -65,27 +65,55 @@ def test_expiry(connection: sqlite3.Connection) -> None:
     assert not forever.is_expired(T0 + timedelta(days=10_000))
 
 
+def tally(link: links.Link, moment: datetime, clicks: int = 1) -> links.ClickTally:
+    stamp = links.isoformat(moment)
+    return links.ClickTally(link.id, link.code, stamp[:10], clicks, stamp)
+
+
 def test_clicks_per_day_total_and_last(connection: sqlite3.Connection) -> None:
     link = links.create_link(connection, "https://example.com/", now=T0)
     assert links.clicks_of(connection, link) == links.Clicks(0, None, {})
-    for moment in (T0, T0 + timedelta(hours=1), T0 + timedelta(days=1)):
-        assert links.count_click(connection, link, moment)
+    links.add_clicks(connection, [tally(link, T0 + timedelta(hours=1)), tally(link, T0, 2)])
+    links.add_clicks(connection, [tally(link, T0 + timedelta(days=1))])
+    links.add_clicks(connection, [tally(link, T0)])  # an older click stored late
     assert links.clicks_of(connection, link) == links.Clicks(
-        total=3,
+        total=5,
         last="2026-03-02T12:00:00.000Z",
-        per_day={"2026-03-01": 2, "2026-03-02": 1},
+        per_day={"2026-03-01": 4, "2026-03-02": 1},
     )
 
 
-def test_counting_a_click_on_a_deleted_link_reports_it(connection: sqlite3.Connection) -> None:
-    link = links.create_link(connection, "https://example.com/")
-    assert links.delete_link(connection, link.code)
-    assert not links.count_click(connection, link)
+def test_the_last_click_stays_the_latest_whatever_the_order(
+    connection: sqlite3.Connection,
+) -> None:
+    link = links.create_link(connection, "https://example.com/", now=T0)
+    links.add_clicks(connection, [tally(link, T0 + timedelta(minutes=5))])
+    links.add_clicks(connection, [tally(link, T0 + timedelta(minutes=1))])
+    assert links.clicks_of(connection, link).last == "2026-03-01T12:05:00.000Z"
+
+
+def test_clicks_on_a_deleted_link_are_dropped(connection: sqlite3.Connection) -> None:
+    gone = links.create_link(connection, "https://example.com/gone", alias="gone", now=T0)
+    assert links.delete_link(connection, "gone")
+    heir = links.create_link(connection, "https://example.com/heir", alias="heir", now=T0)
+    assert heir.id == gone.id  # SQLite hands the free id to the next link
+    links.add_clicks(connection, [tally(gone, T0, 3)])
+    assert links.clicks_of(connection, heir) == links.Clicks()
+    assert connection.execute("SELECT count(*) FROM daily_clicks").fetchone()[0] == 0
+
+
+def test_adding_clicks_is_all_or_nothing(connection: sqlite3.Connection) -> None:
+    link = links.create_link(connection, "https://example.com/", now=T0)
+    broken = links.ClickTally(link.id, link.code, "2026-03-01", None, "x")  # type: ignore[arg-type]
+    with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
+        links.add_clicks(connection, [tally(link, T0), broken])
+    assert not connection.in_transaction
+    assert links.clicks_of(connection, link) == links.Clicks()
 
 
 def test_delete_removes_the_clicks_too(connection: sqlite3.Connection) -> None:
     link = links.create_link(connection, "https://example.com/")
-    links.count_click(connection, link)
+    links.add_clicks(connection, [tally(link, T0)])
     assert links.delete_link(connection, link.code)
     assert not links.delete_link(connection, link.code)
     assert connection.execute("SELECT count(*) FROM daily_clicks").fetchone()[0] == 0
@@ -111,23 +139,24 @@ def test_concurrent_clicks_from_many_connections_are_all_counted(app: Flask) -> 
     path: str = app.config["DATABASE"]
     with app.app_context():
         link = links.create_link(db.get_db(), "https://example.com/")
-    threads, clicks_each = 8, 25
+    threads, flushes_each = 8, 25
 
-    def click_many() -> None:
+    def add_many() -> None:
         connection = db.connect(path)
         try:
-            for _ in range(clicks_each):
-                links.count_click(connection, link)
+            for n in range(flushes_each):
+                links.add_clicks(connection, [tally(link, T0, clicks=n)])
         finally:
             connection.close()
 
-    workers = [threading.Thread(target=click_many) for _ in range(threads)]
+    workers = [threading.Thread(target=add_many) for _ in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join(timeout=30)
     with app.app_context():
-        assert links.clicks_of(db.get_db(), link).total == threads * clicks_each
+        expected = threads * sum(range(flushes_each))
+        assert links.clicks_of(db.get_db(), link).total == expected
 
 
 def test_the_database_file_is_where_the_config_says(app: Flask) -> None:

@@ -1,0 +1,163 @@
+"""clicks: counted in memory, stored in batches, exactly, and never lost by a normal stop."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from helpers.shortener import clicks, db, links
+
+T0 = datetime(2026, 3, 1, 23, 59, 59, tzinfo=UTC)
+LONG = 60.0  # seconds between timed flushes: in a test, they never happen
+
+
+@pytest.fixture
+def link(app: Flask) -> links.Link:
+    with app.app_context():
+        return links.create_link(db.get_db(), "https://example.com/counted")
+
+
+@pytest.fixture
+def pool(app: Flask) -> Iterator[db.ConnectionPool]:
+    pool = db.ConnectionPool(app.config["DATABASE"])
+    yield pool
+    pool.close()
+
+
+def stored(pool: db.ConnectionPool, link: links.Link) -> links.Clicks:
+    """What the database holds, without flushing anybody's buffer."""
+    with pool.borrowed() as connection:
+        return links.clicks_of(connection, link)
+
+
+def test_clicks_wait_in_memory_and_a_read_stores_them_first(
+    pool: db.ConnectionPool, link: links.Link
+) -> None:
+    counter = clicks.BufferedClickCounter(pool, interval=LONG)
+    counter.count(link, T0)
+    counter.count(link, T0 + timedelta(seconds=2))  # the next UTC day
+    assert stored(pool, link) == links.Clicks()
+    expected = links.Clicks(2, "2026-03-02T00:00:01.000Z", {"2026-03-01": 1, "2026-03-02": 1})
+    assert counter.clicks_of(link) == expected
+    assert stored(pool, link) == expected
+    counter.close()
+
+
+def test_the_thread_stores_clicks_within_an_interval(
+    pool: db.ConnectionPool, link: links.Link
+) -> None:
+    counter = clicks.BufferedClickCounter(pool, interval=0.05)
+    counter.count(link, T0)
+    deadline = time.monotonic() + 10
+    while stored(pool, link).total == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert stored(pool, link).total == 1
+    counter.close()
+
+
+def test_threads_and_processes_counting_at_once_lose_and_double_nothing(
+    pool: db.ConnectionPool, link: links.Link
+) -> None:
+    # Two counters stand for two worker processes; their threads flush every 5 ms meanwhile.
+    counters = [clicks.BufferedClickCounter(pool, interval=0.005) for _ in range(2)]
+    threads_each, clicks_each = 4, 500
+    start_line = threading.Barrier(threads_each * len(counters), timeout=10)
+
+    def click_many(counter: clicks.BufferedClickCounter, thread: int) -> None:
+        start_line.wait()
+        for n in range(clicks_each):
+            counter.count(link, T0 + timedelta(microseconds=thread * clicks_each + n))
+
+    threads = [
+        threading.Thread(target=click_many, args=(counters[number % len(counters)], number))
+        for number in range(threads_each * len(counters))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    for counter in counters:
+        counter.close()
+    total = len(threads) * clicks_each
+    latest = links.isoformat(T0 + timedelta(microseconds=total - 1))
+    assert stored(pool, link) == links.Clicks(total, latest, {"2026-03-01": total})
+
+
+def test_a_failed_flush_keeps_its_clicks_for_the_next(
+    pool: db.ConnectionPool, link: links.Link, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counter = clicks.BufferedClickCounter(pool, interval=LONG)
+    counter.count(link, T0)
+
+    def locked(*_args: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(clicks, "add_clicks", locked)
+        with pytest.raises(sqlite3.OperationalError):
+            counter.flush()
+    counter.count(link, T0)
+    counter.flush()
+    assert stored(pool, link).total == 2
+    counter.close()
+
+
+def test_close_stores_the_pending_clicks_and_stops_the_thread(
+    pool: db.ConnectionPool, link: links.Link
+) -> None:
+    counter = clicks.BufferedClickCounter(pool, interval=LONG)
+    before = set(threading.enumerate())
+    counter.count(link, T0)
+    (flusher,) = set(threading.enumerate()) - before
+    counter.close()
+    assert stored(pool, link).total == 1
+    assert not flusher.is_alive()
+    counter.count(link, T0)  # a late click after closing is stored at once
+    assert stored(pool, link).total == 2
+
+
+def test_a_forked_copy_leaves_its_parents_clicks_alone(
+    pool: db.ConnectionPool, link: links.Link, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counter = clicks.BufferedClickCounter(pool, interval=LONG)
+    counter.count(link, T0)
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "getpid", lambda: -1)  # as if close() ran in a forked child
+        counter.close()
+    assert stored(pool, link).total == 0  # else parent and child would both store it
+    counter.close()
+    assert stored(pool, link).total == 1
+
+
+def test_each_app_and_process_has_one_counter(make_app: object, app: Flask) -> None:
+    assert clicks.counter_of(app) is clicks.counter_of(app)
+    other = make_app()  # type: ignore[operator]
+    assert clicks.counter_of(other) is not clicks.counter_of(app)
+
+
+def test_clicks_pending_when_the_interpreter_exits_are_stored(tmp_path: Path) -> None:
+    database = tmp_path / "exit.sqlite3"
+    script = textwrap.dedent(
+        f"""
+        from helpers.shortener import create_app
+        app = create_app({{"DATABASE": {str(database)!r}, "CLICK_FLUSH_SECONDS": {LONG}}})
+        client = app.test_client()
+        code = client.post("/api/links", json={{"url": "https://example.com/"}}).json["code"]
+        assert all(client.get("/" + code).status_code == 302 for _ in range(7))
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    with closing(sqlite3.connect(database)) as connection:
+        assert connection.execute("SELECT sum(clicks) FROM daily_clicks").fetchone()[0] == 7
