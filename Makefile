@@ -7,8 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 LAB_PORT ?= 8888
+STUDENT_DIR ?= _student
 
-.PHONY: lab test test-notebooks execute lint clean help
+.PHONY: lab test test-notebooks execute lint site student grade clean help
 
 help:
 	@echo "make lab             open the collection in JupyterLab (http://127.0.0.1:$(LAB_PORT))"
@@ -16,6 +17,9 @@ help:
 	@echo "make test-notebooks  validate only the notebooks (strict nbval)"
 	@echo "make execute         re-run every notebook from a fresh kernel and save its outputs"
 	@echo "make lint            ruff on helpers/, tests/ and the notebooks"
+	@echo "make site            build the notebooks as a static website in _site/"
+	@echo "make student         write the notebooks without solutions to $(STUDENT_DIR)/"
+	@echo "make grade DIR=...   run a folder of completed notebooks and table their exercises"
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; run: make PYTHON=python3.12 ...")'
@@ -44,6 +48,20 @@ execute: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check helpers tests notebooks
 	$(BIN)/ruff format --check helpers tests
+
+# The first run fetches mermaid and MathJax once with npm (pinned and hash-checked, cached in
+# build/site-assets/); the build itself uses no network, and neither do the pages.
+site: $(STAMP)
+	$(BIN)/python -m helpers.website fetch-assets
+	rm -rf _site
+	$(BIN)/python -m helpers.website build _site
+
+student: $(STAMP)
+	$(BIN)/python -m helpers.classroom student $(STUDENT_DIR)
+
+grade: $(STAMP)
+	$(if $(DIR),,$(error say which folder to grade: make grade DIR=path/to/notebooks))
+	$(BIN)/python -m helpers.classroom grade $(DIR)
 
 clean:
 	rm -rf $(VENV) .venv-3.* build *.egg-info .pytest_cache

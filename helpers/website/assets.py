@@ -36,6 +36,10 @@ class Asset:
     def spec(self) -> str:
         return f"{self.package}@{self.version}"
 
+    def cached(self, cache: Path) -> dict[str, Path]:
+        """Where each file of this version lives in `cache`, by its name in the site."""
+        return {name: cache / self.spec / name for name in self.files.values()}
+
 
 ASSETS = (
     # Mermaid's single-file build, which defines `window.mermaid`: no module loading, so it works
@@ -70,29 +74,29 @@ def sri(data: bytes) -> str:
 
 
 def missing(cache: Path = CACHE) -> list[str]:
-    """Names of the cached files that are not there yet."""
+    """Names of the files the site needs that are not in the cache yet."""
     return [
-        name for asset in ASSETS for name in asset.files.values() if not (cache / name).is_file()
+        name for asset in ASSETS for name, path in asset.cached(cache).items() if not path.is_file()
     ]
 
 
 def fetch(cache: Path = CACHE) -> None:
     """Fetch every package whose files are not in `cache` yet, check its hash, unpack its files."""
-    cache.mkdir(parents=True, exist_ok=True)
     for asset in ASSETS:
-        if all((cache / name).is_file() for name in asset.files.values()):
+        targets = asset.cached(cache)
+        if all(path.is_file() for path in targets.values()):
             continue
         with tempfile.TemporaryDirectory() as download:
             tarball = _npm_pack(asset.spec, Path(download))
-            data = tarball.read_bytes()
-            if sri(data) != asset.integrity:
+            if sri(tarball.read_bytes()) != asset.integrity:
                 raise RuntimeError(f"{asset.spec}: the tarball's sha512 is not the pinned one")
             with tarfile.open(tarball) as archive:
                 for member, name in asset.files.items():
                     source = archive.extractfile(member)
                     if source is None:
                         raise RuntimeError(f"{asset.spec} has no file {member}")
-                    (cache / name).write_bytes(source.read())
+                    targets[name].parent.mkdir(parents=True, exist_ok=True)
+                    targets[name].write_bytes(source.read())
 
 
 def _npm_pack(spec: str, folder: Path) -> Path:
@@ -119,5 +123,5 @@ def install(destination: Path, cache: Path = CACHE) -> None:
         )
     destination.mkdir(parents=True, exist_ok=True)
     for asset in ASSETS:
-        for name in asset.files.values():
-            shutil.copyfile(cache / name, destination / name)
+        for name, path in asset.cached(cache).items():
+            shutil.copyfile(path, destination / name)
