@@ -19,7 +19,7 @@ from .clicks import current_counter
 from .db import real_current_app
 from .qr import qr_svg
 from .ratelimit import creation_limit
-from .redirects import redirect_to
+from .redirects import BodilessResponse, redirect_to
 
 bp = Blueprint("pages", __name__)
 
@@ -110,4 +110,5 @@ def follow(code: str) -> Response:
     Live links are usually answered before Flask by the fast path in `redirects`; this view
     answers what it hands over: 404 for an unknown code, 410 for an expired one.
     """
-    return redirect_to(real_current_app(), live_link_or_error(code))
+    status, headers = redirect_to(real_current_app(), live_link_or_error(code))
+    return BodilessResponse(status=status, headers=headers)

@@ -73,7 +73,7 @@ def test_everything_else_is_answered_by_flask(
 
 
 def test_the_fast_path_and_the_flask_view_answer_alike(app: Flask, client: FlaskClient) -> None:
-    code = create(client, "https://bücher.example/ö?q=1")["code"]
+    code = create(client, "https://bücher.example/ö?q=[1]")["code"]
     fast_path = app.wsgi_app
     assert isinstance(fast_path, RedirectFastPath)
     flask_only = Client(fast_path.flask_wsgi_app)
@@ -86,7 +86,7 @@ def test_the_fast_path_and_the_flask_view_answer_alike(app: Flask, client: Flask
             slow.data,
         )
     assert fast.headers.to_wsgi_list() == [
-        ("Location", "https://xn--bcher-kva.example/%C3%B6?q=1"),
+        ("Location", "https://xn--bcher-kva.example/%C3%B6?q=%5B1%5D"),  # as werkzeug writes it
         ("Cache-Control", "private"),
         ("Content-Length", "0"),
     ]
