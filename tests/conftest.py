@@ -2,13 +2,13 @@
 
 `.ci/run` installs the browser. Without it a browser test is skipped here, and fails under CI
 (CI=true), where a skip would hide a gap. So does a test that needs something only `make site`
-fetches (see `require`).
+fetches (the `prerequisite` fixture).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -40,6 +40,12 @@ def require(present: bool, reason: str) -> None:
     if under_ci():
         pytest.fail(f"under CI this test must run: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def prerequisite() -> Callable[[bool, str], None]:
+    """`prerequisite(present, reason)` skips the test unless `present`, or fails it under CI."""
+    return require
 
 
 @pytest.fixture(scope="module")

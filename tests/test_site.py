@@ -9,7 +9,7 @@ drawn, and no traceback shows except in a cell whose text means to show one.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,6 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from playwright.sync_api import Browser, Page, Route
 
 from helpers.website import assets, build
-from tests.conftest import require
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
@@ -33,7 +32,6 @@ CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 # its test fails until its line here is removed.
 BROKEN_DIAGRAMS = {
     "09_shortener_design": "`;` ends a message in a sequence diagram: 'SELECT url; count ...'",
-    "10_building_the_shortener": "`;` ends a message in a sequence diagram: 'SELECT; add ...'",
 }
 
 # Everything the tests need from a page, read in one go once it has drawn what it draws.
@@ -86,8 +84,11 @@ class Browsing:
         return self.tab.evaluate(READ_PAGE)
 
 
-def built_site(notebooks: Path, out: Path) -> Site:
-    require(
+Prerequisite = Callable[[bool, str], None]
+
+
+def built_site(notebooks: Path, out: Path, prerequisite: Prerequisite) -> Site:
+    prerequisite(
         not assets.missing(),
         "mermaid and MathJax are not fetched yet: `make site` fetches them once",
     )
@@ -113,8 +114,8 @@ def browsing(chromium: Browser) -> Iterator[Browsing]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return built_site(NOTEBOOKS, tmp_path_factory.mktemp("site"))
+def site(tmp_path_factory: pytest.TempPathFactory, prerequisite: Prerequisite) -> Site:
+    return built_site(NOTEBOOKS, tmp_path_factory.mktemp("site"), prerequisite)
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +154,7 @@ def test_nothing_is_loaded_from_off_the_machine(
 
 def test_the_contents_list_every_notebook_in_order(site: Site, browsing: Browsing) -> None:
     browsing.read(site.root / "index.html")
-    entries = browsing.tab.locator("#contents + ol.site-toc > li > a")
+    entries = browsing.tab.locator("#contents + ul.site-toc > li > a")
     hrefs = [entries.nth(i).get_attribute("href") for i in range(entries.count())]
     assert hrefs == [path.with_suffix(".html").name for path in NOTEBOOK_PATHS]
     titles = entries.all_inner_texts()
@@ -229,7 +230,7 @@ def test_no_page_shows_a_traceback_its_text_does_not_mean_to_show(
 
 
 def test_the_traceback_check_tells_a_stray_error_from_an_intended_one(
-    tmp_path: Path, browsing: Browsing
+    tmp_path: Path, browsing: Browsing, prerequisite: Prerequisite
 ) -> None:
     def failing_cell(code: str, tags: list[str]) -> nbformat.NotebookNode:
         error = new_output("error", ename="ZeroDivisionError", evalue="division by zero")
@@ -246,7 +247,7 @@ def test_the_traceback_check_tells_a_stray_error_from_an_intended_one(
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     nbformat.write(notebook, notebooks / "00_demo.ipynb")
-    demo = built_site(notebooks, tmp_path / "site")
+    demo = built_site(notebooks, tmp_path / "site", prerequisite)
 
     page = browsing.read(demo.root / "00_demo.html")
     assert page["unintendedTracebacks"] == ["ZeroDivisionError: division by zero"]
@@ -261,3 +262,16 @@ def test_the_gate_blocks_and_records_a_request_off_the_machine(
     browsing.read(page)
     assert browsing.blocked[before:] == ["https://cdn.example.com/library.js"]
     del browsing.blocked[before:]
+
+
+def test_links_point_at_pages_and_diagram_text_stays_text() -> None:
+    markdown = (
+        "[⬅ 04 · Gotchas](04_gotchas.ipynb) | [Contents](../README.md#contents) | "
+        "[06](06_http_by_hand.ipynb#a-request)\n\n"
+        "```mermaid\nsequenceDiagram\n    A->>B: <port> & more\n```"
+    )
+    assert build.escaped_diagrams(build.site_links(markdown)) == (
+        "[⬅ 04 · Gotchas](04_gotchas.html) | [Contents](index.html#contents) | "
+        "[06](06_http_by_hand.html#a-request)\n\n"
+        "```mermaid\nsequenceDiagram\n    A-&gt;&gt;B: &lt;port&gt; &amp; more\n```"
+    )

@@ -16,7 +16,9 @@ from typing import Any
 
 import nbformat
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from nbconvert import HTMLExporter
+from nbconvert.filters.markdown_mistune import markdown2html_mistune
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 
@@ -75,6 +77,12 @@ def learning_objectives(markdown: str) -> tuple[str, ...]:
     return tuple(bullets)
 
 
+def markdown_inline(text: str) -> Markup:
+    """One line of markdown (`code`, *emphasis*) as HTML, without the paragraph around it."""
+    rendered = markdown2html_mistune(text).strip().removeprefix("<p>").removesuffix("</p>")
+    return Markup(rendered)
+
+
 def site_links(markdown: str) -> str:
     """Point links at pages: `05_sockets.ipynb` to `05_sockets.html`, the README to the index."""
     markdown = NOTEBOOK_LINK.sub(lambda m: f"]({m.group(1)}.html{m.group(2) or ''})", markdown)
@@ -131,6 +139,7 @@ def build(notebooks: Path, out: Path, cache: Path = assets.CACHE) -> list[Page]:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"])
     )
+    environment.filters["markdown_inline"] = markdown_inline
     front = environment.get_template("contents.html.j2").render(site=SITE, pages=pages)
     (out / "index.html").write_text(front, encoding="utf-8")
     return pages
