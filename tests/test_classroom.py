@@ -184,6 +184,13 @@ def test_an_answer_the_notebook_never_defines_is_missing(
     assert dave.verdicts["q1"].status == grading.MISSING
 
 
+def test_a_file_that_is_not_a_notebook_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / START).write_text("{ this is not JSON")
+    [broken] = grading.grade_folder(tmp_path, COURSE, timeout=CELL_TIMEOUT)
+    assert broken.verdicts["q1"].status == grading.ERROR
+    assert broken.verdicts["q1"].message.startswith("the file is not a notebook")
+
+
 def test_the_table_has_a_row_per_notebook_and_the_reasons(
     grades: dict[str, grading.NotebookGrade],
 ) -> None:

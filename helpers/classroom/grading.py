@@ -102,7 +102,13 @@ def grade_notebook(path: Path, course: Path, timeout: int = CELL_TIMEOUT) -> Not
     grade = NotebookGrade(path.name)
     module = exercise_module(path)
     exercises = exercises_of(module)
-    learner = nbformat.read(path, as_version=4)
+    try:
+        learner = nbformat.read(path, as_version=4)
+    except (OSError, ValueError) as error:
+        unreadable = f"the file is not a notebook that can be read ({error})"
+        grade.verdicts = {exercise: Verdict(exercise, ERROR, unreadable) for exercise in exercises}
+        return grade
+    own_cells = [cell for cell in learner.cells if cell.cell_type == "code"]
     asked = checked_answers(nbformat.read(course / path.name, as_version=4))
     added = {}
     for exercise in exercises:
@@ -111,7 +117,6 @@ def grade_notebook(path: Path, course: Path, timeout: int = CELL_TIMEOUT) -> Not
             learner.cells.append(added[exercise])
         else:
             grade.verdicts[exercise] = Verdict(exercise, MISSING, "the course asks for no answer")
-    own_cells = [cell for cell in learner.cells if cell.cell_type == "code"][: -len(added) or None]
 
     client = NotebookClient(
         learner,
