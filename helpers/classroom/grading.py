@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import subprocess
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -128,7 +129,9 @@ def grade_notebook(path: Path, course: Path, timeout: int = CELL_TIMEOUT) -> Not
         resources={"metadata": {"path": str(path.parent)}},
     )
     try:
-        client.execute()
+        # The kernel process's own stderr holds only ipykernel's start-up warnings: the
+        # learner's output, stderr included, reaches the notebook through the kernel's messages.
+        client.execute(stderr=subprocess.DEVNULL)
     except DeadKernelError:
         for exercise in added:
             grade.verdicts[exercise] = Verdict(exercise, ERROR, "the kernel died before grading")
