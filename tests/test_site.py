@@ -41,6 +41,8 @@ READ_PAGE = """() => ({
     .map(a => a.getAttribute("href")),
   next: [...document.querySelectorAll("nav.site-nav a[rel=next]")]
     .map(a => a.getAttribute("href")),
+  menu: [...document.querySelectorAll(".site-menu a")].map(a => a.getAttribute("href")),
+  current: document.querySelector(".site-menu a[aria-current=page]")?.getAttribute("href"),
   runItYourself: [...document.querySelectorAll(".run-it-yourself")].map(n => n.innerText),
   images: [...document.images]
     .filter(i => i.src.startsWith("data:image/") && i.complete && i.naturalWidth > 0).length,
@@ -170,6 +172,12 @@ def test_previous_and_next_follow_the_order_of_the_notebooks(
         following = [names[number + 1]] * 2 if number + 1 < len(names) else []
         assert (pages[name]["previous"], pages[name]["next"]) == (previous, following), name
     assert pages["index.html"]["next"] == [names[0]]
+
+
+def test_every_page_offers_the_whole_contents(site: Site, pages: dict[str, dict[str, Any]]) -> None:
+    names = [page.name for page in site.pages]
+    for name in names:
+        assert (pages[name]["menu"], pages[name]["current"]) == (names, name)
 
 
 def test_every_link_between_pages_resolves(site: Site, pages: dict[str, dict[str, Any]]) -> None:

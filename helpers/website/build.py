@@ -128,6 +128,8 @@ def build(notebooks: Path, out: Path, cache: Path = assets.CACHE) -> list[Page]:
     for number, page in enumerate(pages):
         site = {
             **SITE,
+            "pages": pages,
+            "page": page,
             "previous": pages[number - 1] if number > 0 else None,
             "next": pages[number + 1] if number + 1 < len(pages) else None,
         }
