@@ -135,8 +135,8 @@ def build(notebooks: Path, out: Path, cache: Path = assets.CACHE) -> list[Page]:
         }
         resources = {"site": site, "metadata": {"name": f"{page.title} · {SITE['title']}"}}
         notebook = nbformat.read(page.source, as_version=4)
-        html, _ = exporter.from_notebook_node(notebook, resources=resources)
-        (out / page.name).write_text(html, encoding="utf-8")
+        body, _ = exporter.from_notebook_node(notebook, resources=resources)
+        (out / page.name).write_text(body, encoding="utf-8")
 
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"])
