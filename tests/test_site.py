@@ -30,10 +30,6 @@ MATH = re.compile(r"\$[^$\n]+\$")
 CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 # Diagrams that mermaid cannot parse, in JupyterLab as here. Strict: once a notebook is fixed,
 # its test fails until its line here is removed.
-BROKEN_DIAGRAMS = {
-    "09_shortener_design": "`;` ends a message in a sequence diagram: 'SELECT url; count ...'",
-}
-
 # Everything the tests need from a page, read in one go once it has drawn what it draws.
 READ_PAGE = """() => ({
   links: [...document.links].map(a => a.href),
@@ -201,19 +197,7 @@ def test_every_page_says_how_to_run_it_yourself(pages: dict[str, dict[str, Any]]
         assert "make lab" in note and "make test" in note, name
 
 
-@pytest.mark.parametrize(
-    "notebook",
-    [
-        pytest.param(
-            path,
-            id=path.stem,
-            marks=[pytest.mark.xfail(strict=True, reason=BROKEN_DIAGRAMS[path.stem])]
-            if path.stem in BROKEN_DIAGRAMS
-            else [],
-        )
-        for path in NOTEBOOK_PATHS
-    ],
-)
+@pytest.mark.parametrize("notebook", NOTEBOOK_PATHS, ids=lambda path: path.stem)
 def test_every_page_shows_its_plots_diagrams_and_formulas(
     notebook: Path, pages: dict[str, dict[str, Any]]
 ) -> None:
