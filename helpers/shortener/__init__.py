@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, config, db, errors, openapi, pages, ratelimit
+from . import api, cli, config, db, errors, openapi, pages, ratelimit
 from .codes import CodeConverter
 from .redirects import RedirectFastPath
 
@@ -40,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(openapi.bp)
     app.wsgi_app = RedirectFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
+    cli.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -71,8 +71,13 @@ def short_url_for(code: str) -> str:
 
 
 def shorten(new: NewLink) -> links.Link:
-    """Validate a new link and store it; raise 400, 409 or 503 as an HTTP error."""
+    """Validate a new link and store it; raise 400, 409 or 503 as an HTTP error.
+
+    The API, the home page's form and the command line all create links through here.
+    """
     base_url()  # fail before storing anything if no short URL can be made
+    if new.expires_in is not None and not 1 <= new.expires_in <= MAX_EXPIRES_IN:
+        raise BadRequest(f"'expires_in' must be between 1 and {MAX_EXPIRES_IN} seconds")
     try:
         url = normalize_url(
             new.url,
@@ -138,8 +143,6 @@ def parse_new_link(payload: dict[str, Any]) -> NewLink:
         raise BadRequest(
             f"'expires_in' must be a whole number of seconds, not {_json_type(expires_in)}"
         )
-    if expires_in is not None and not 1 <= expires_in <= MAX_EXPIRES_IN:
-        raise BadRequest(f"'expires_in' must be between 1 and {MAX_EXPIRES_IN} seconds")
     return NewLink(url, alias, expires_in)
 
 

@@ -1,7 +1,9 @@
 """The command line: `python -m helpers.shortener serve | init-db | create | stats`.
 
-Every command builds the application with `create_app()`, so it reads the same environment
-variables as the server (SHORTENER_DATABASE, SHORTENER_BASE_URL, ...).
+`init-db`, `create` and `stats` are also Flask commands: `flask --app helpers.shortener
+init-db | create | stats` runs the very same functions on the application Flask loaded. Run with
+`python -m`, a command builds the application with `create_app()`, so either way it reads the
+same environment variables as the server (SHORTENER_DATABASE, SHORTENER_BASE_URL, ...).
 """
 
 from __future__ import annotations
@@ -11,12 +13,22 @@ from typing import Any
 
 import click
 from flask import Flask
+from flask.cli import ScriptInfo
 from werkzeug.exceptions import HTTPException
 
-from . import create_app
 from .api import NewLink, find_or_404, link_json, link_with_clicks_json, shorten
 
 DEFAULT_PORT = 8000
+
+
+def _app() -> Flask:
+    """The application to work on: the one Flask's command line loaded, else a new one."""
+    flask_cli = click.get_current_context().find_object(ScriptInfo)
+    if flask_cli is not None:
+        return flask_cli.load_app()
+    from . import create_app  # here, not at the top: the package imports this module
+
+    return create_app()
 
 
 def _base_url(app: Flask) -> str:
@@ -50,13 +62,13 @@ def main() -> None:
 @click.option("--port", default=DEFAULT_PORT, show_default=True, help="Port to listen on.")
 def serve(host: str, port: int) -> None:
     """Run the shortener on Werkzeug's development server (loopback only by default)."""
-    create_app().run(host=host, port=port, debug=False)
+    _app().run(host=host, port=port, debug=False)
 
 
 @main.command("init-db")
 def init_db() -> None:
     """Create the database and its tables if missing (never deletes anything)."""
-    app = create_app()
+    app = _app()  # making the application creates its database
     click.echo(f"database ready: {app.config['DATABASE']}")
 
 
@@ -66,7 +78,7 @@ def init_db() -> None:
 @click.option("--expires-in", type=click.IntRange(min=1), default=None, help="Seconds to live.")
 def create(url: str, alias: str | None, expires_in: int | None) -> None:
     """Shorten URL and print the new link as JSON."""
-    app = create_app()
+    app = _app()
     _echo_json(_in_request(app, lambda: link_json(shorten(NewLink(url, alias, expires_in)))))
 
 
@@ -74,5 +86,11 @@ def create(url: str, alias: str | None, expires_in: int | None) -> None:
 @click.argument("code")
 def stats(code: str) -> None:
     """Print a link and its clicks as JSON."""
-    app = create_app()
+    app = _app()
     _echo_json(_in_request(app, lambda: link_with_clicks_json(find_or_404(code))))
+
+
+def init_app(app: Flask) -> None:
+    """Make `init-db`, `create` and `stats` commands of `flask --app helpers.shortener` too."""
+    for command in (init_db, create, stats):
+        app.cli.add_command(command)

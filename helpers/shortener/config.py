@@ -28,6 +28,7 @@ from limits import parse_many
 
 REDIRECT_STATUSES = frozenset({301, 302, 307, 308})
 MAX_REQUEST_BYTES = 16 * 1024
+MAX_CLICK_FLUSH_SECONDS = 60.0  # the most clicks a SIGKILLed worker may take with it
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
@@ -117,8 +118,12 @@ def validate(config: Mapping[str, Any]) -> None:
         if not isinstance(config[flag], bool):
             raise ConfigError(f"{flag} must be True or False")
     flush = config["CLICK_FLUSH_SECONDS"]
-    if isinstance(flush, bool) or not isinstance(flush, int | float) or not 0 < flush <= 60:
-        raise ConfigError("CLICK_FLUSH_SECONDS must be a number of seconds above 0, at most 60")
+    is_number = isinstance(flush, int | float) and not isinstance(flush, bool)
+    if not (is_number and 0 < flush <= MAX_CLICK_FLUSH_SECONDS):
+        raise ConfigError(
+            f"CLICK_FLUSH_SECONDS must be a number of seconds above 0, "
+            f"at most {MAX_CLICK_FLUSH_SECONDS:g}"
+        )
     _validate_rate_limit(config["RATE_LIMIT_CREATE"])
     if config["BASE_URL"] is not None:
         _validate_base_url(config["BASE_URL"])

@@ -10,11 +10,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
-from werkzeug.exceptions import Gone, HTTPException
+from werkzeug.exceptions import BadRequest, Gone, HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import links
-from .api import NewLink, find_or_404, short_url_for, shorten
+from .api import MAX_EXPIRES_IN, NewLink, find_or_404, short_url_for, shorten
 from .clicks import current_counter
 from .db import real_current_app
 from .qr import qr_svg
@@ -56,9 +56,18 @@ def live_link_or_error(code: str) -> links.Link:
     return link
 
 
+def form_expiry(text: str) -> int | None:
+    """The form's optional expiry in seconds (None for never); `shorten` checks its range."""
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_EXPIRES_IN))):
+        raise BadRequest(f"the expiry must be a whole number of seconds, 1 to {MAX_EXPIRES_IN}")
+    return int(text)
+
+
 @bp.get("/")
 def index() -> str:
-    """The home page: a form to shorten a URL."""
+    """The home page: a form to shorten a URL, with an optional alias and expiry."""
     return render_template("index.html")
 
 
@@ -68,10 +77,17 @@ def create() -> WerkzeugResponse | tuple[str, int]:
     """Shorten the URL from the form; show the form again, with the reason, if it was refused."""
     url = request.form.get("url", "")
     alias = request.form.get("alias", "").strip() or None
+    expires_in = request.form.get("expires_in", "").strip()
     try:
-        link = shorten(NewLink(url, alias))
+        link = shorten(NewLink(url, alias, form_expiry(expires_in)))
     except HTTPException as error:
-        page = render_template("index.html", error=error.description, url=url, alias=alias)
+        page = render_template(
+            "index.html",
+            error=error.description,
+            url=url,
+            alias=alias,
+            expires_in=expires_in,
+        )
         return page, error.code or 400
     return redirect(url_for("pages.share", code=link.code), 303)
 

@@ -1,8 +1,10 @@
-"""cli: python -m helpers.shortener init-db | create | stats | serve."""
+"""cli: python -m helpers.shortener init-db | create | stats | serve, and the same commands
+under flask --app helpers.shortener."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
+from flask import Flask
 
 from helpers import net
 from helpers.shortener import cli
@@ -59,6 +62,7 @@ def test_create_uses_base_url_and_expiry(runner: CliRunner) -> None:
         (["create", "http://localhost/"], "private"),
         (["create", "https://example.com/", "--alias", "api"], "reserved"),
         (["create", "https://example.com/", "--expires-in", "0"], "0 is not in the range"),
+        (["create", "https://example.com/", "--expires-in", "999999999"], "between 1 and"),
         (["stats", "unknown"], "no link has the code 'unknown'"),
     ],
 )
@@ -92,3 +96,39 @@ def test_python_dash_m_serves_on_loopback(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+# The same commands under `flask --app helpers.shortener`
+
+
+def test_flask_has_the_same_commands(app: Flask) -> None:
+    for name, command in {"init-db": cli.init_db, "create": cli.create, "stats": cli.stats}.items():
+        assert app.cli.commands[name] is command
+
+
+def test_flask_commands_work_on_the_app_flask_loaded(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create", "https://example.com/f", "--alias", "via-flask"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["url"] == "https://example.com/f"
+    app.test_client().get("/via-flask")
+    stats = json.loads(runner.invoke(args=["stats", "via-flask"]).output)
+    assert stats["clicks"]["total"] == 1  # the app's own pending click is stored first
+    assert "database ready: " + app.config["DATABASE"] in runner.invoke(args=["init-db"]).output
+
+
+def test_flask_dash_dash_app_runs_them(tmp_path: Path) -> None:
+    database = tmp_path / "flask-cli.sqlite3"
+    environment = {**os.environ, "SHORTENER_DATABASE": str(database)}
+
+    def flask(*arguments: str) -> str:
+        command = [sys.executable, "-m", "flask", "--app", "helpers.shortener", *arguments]
+        done = subprocess.run(
+            command, env=environment, capture_output=True, text=True, timeout=60, check=True
+        )
+        return done.stdout
+
+    assert f"database ready: {database}" in flask("init-db")
+    assert table_names(database) == {"links", "daily_clicks"}
+    assert json.loads(flask("create", "https://example.com/", "--alias", "by-flask"))["code"]
+    assert json.loads(flask("stats", "by-flask"))["url"] == "https://example.com/"

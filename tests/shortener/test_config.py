@@ -18,6 +18,7 @@ def test_defaults_are_closed_and_conservative() -> None:
     assert defaults["RATE_LIMIT_ENABLED"] is True
     assert defaults["RATE_LIMIT_CREATE"] == "60/minute"
     assert defaults["MAX_CONTENT_LENGTH"] == 16 * 1024
+    assert defaults["CLICK_FLUSH_SECONDS"] == 0.2
     config.validate(defaults)
 
 
@@ -30,6 +31,7 @@ def test_every_setting_comes_from_its_environment_variable() -> None:
         "SHORTENER_RATE_LIMIT": "5/second",
         "SHORTENER_RATE_LIMIT_ENABLED": "off",
         "SHORTENER_ALLOW_PRIVATE_TARGETS": "YES",
+        "SHORTENER_CLICK_FLUSH_SECONDS": "0.5",
         "UNRELATED": "ignored",
     }
     assert config.from_environment(environ) == {
@@ -40,6 +42,7 @@ def test_every_setting_comes_from_its_environment_variable() -> None:
         "RATE_LIMIT_CREATE": "5/second",
         "RATE_LIMIT_ENABLED": False,
         "ALLOW_PRIVATE_TARGETS": True,
+        "CLICK_FLUSH_SECONDS": 0.5,
     }
 
 
@@ -53,6 +56,7 @@ def test_an_empty_variable_counts_as_unset() -> None:
         ("SHORTENER_REDIRECT_STATUS", "three-oh-two", "whole number"),
         ("SHORTENER_RATE_LIMIT_ENABLED", "maybe", "true/false"),
         ("SHORTENER_ALLOW_PRIVATE_TARGETS", "2", "true/false"),
+        ("SHORTENER_CLICK_FLUSH_SECONDS", "soon", "number of seconds"),
     ],
 )
 def test_unreadable_variables_are_errors(variable: str, value: str, message: str) -> None:
@@ -79,6 +83,12 @@ def test_unreadable_variables_are_errors(variable: str, value: str, message: str
         ("BASE_URL", "https://user@sho.rt", "BASE_URL"),
         ("BASE_URL", "https://sho.rt/?x=1", "BASE_URL"),
         ("BASE_URL", "http://[::1", "BASE_URL"),
+        ("CLICK_FLUSH_SECONDS", 0, "CLICK_FLUSH_SECONDS"),
+        ("CLICK_FLUSH_SECONDS", -1, "CLICK_FLUSH_SECONDS"),
+        ("CLICK_FLUSH_SECONDS", 61, "CLICK_FLUSH_SECONDS"),
+        ("CLICK_FLUSH_SECONDS", float("nan"), "CLICK_FLUSH_SECONDS"),
+        ("CLICK_FLUSH_SECONDS", True, "CLICK_FLUSH_SECONDS"),
+        ("CLICK_FLUSH_SECONDS", "0.2", "CLICK_FLUSH_SECONDS"),
     ],
 )
 def test_values_that_cannot_work_are_refused(key: str, value: Any, message: str) -> None:

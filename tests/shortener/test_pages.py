@@ -94,6 +94,52 @@ def test_a_taken_alias_in_the_form_is_409(client: FlaskClient) -> None:
     assert "already taken" in page_text(response)
 
 
+def test_the_form_offers_an_optional_expiry(client: FlaskClient) -> None:
+    html = page_text(client.get("/"))
+    options = re.findall(r'<option value="(\d*)"', element(html, "expires_in"))
+    assert options == ["", "3600", "86400", "604800", "2592000"]
+
+
+def test_the_form_takes_an_expiry(client: FlaskClient, clock: Clock) -> None:
+    form = {"url": "https://example.com/", "alias": "soon-gone", "expires_in": "3600"}
+    assert client.post("/", data=form).headers["Location"] == "/soon-gone/share"
+    assert "2026-02-01T00:59:00.000Z" in page_text(client.get("/soon-gone/share"))
+    clock.advance(3600)
+    assert client.get("/soon-gone").status_code == 410
+
+
+def test_no_expiry_chosen_means_never(client: FlaskClient) -> None:
+    form = {"url": "https://example.com/", "alias": "forever", "expires_in": ""}
+    assert client.post("/", data=form).status_code == 303
+    assert client.get("/api/links/forever").get_json()["expires_at"] is None
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "reason"),
+    [
+        ("soon", "whole number of seconds"),
+        ("-60", "whole number of seconds"),
+        ("9" * 5000, "whole number of seconds"),
+        ("0", "between 1 and"),
+        ("999999999", "between 1 and"),
+    ],
+)
+def test_a_refused_expiry_is_shown_again_with_the_reason(
+    app: Flask, client: FlaskClient, expires_in: str, reason: str
+) -> None:
+    form = {"url": "https://example.com/", "expires_in": expires_in}
+    response = client.post("/", data=form)
+    assert response.status_code == 400
+    assert reason in page_text(response)
+    with app.app_context():
+        assert links.count_links(db.get_db()) == 0
+
+
+def test_the_chosen_expiry_stays_selected_when_the_form_comes_back(client: FlaskClient) -> None:
+    html = page_text(client.post("/", data={"url": "ftp://example.com/", "expires_in": "86400"}))
+    assert '<option value="86400" selected>' in html
+
+
 def test_the_refused_value_is_escaped_when_shown_again(client: FlaskClient) -> None:
     html = page_text(client.post("/", data={"url": '"><script>alert(1)</script>'}))
     assert "<script>alert(1)" not in html
