@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -170,9 +171,28 @@ def init_db(path: str) -> None:
     schema = resources.files(__package__).joinpath("schema.sql").read_text(encoding="utf-8")
     connection = connect(path)
     try:
+        enable_wal(connection)
         connection.executescript(schema)
     finally:
         connection.close()
+
+
+def enable_wal(connection: sqlite3.Connection) -> None:
+    """Switch the database to write-ahead logging, waiting for others doing the same.
+
+    Changing the journal mode needs the file to itself, and when another connection holds it
+    (gunicorn's workers all start at once, each creating the database) SQLite answers "database
+    is locked" at once instead of waiting for the busy timeout: so this waits and tries again.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def init_app(app: Flask) -> None:

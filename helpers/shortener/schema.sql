@@ -1,7 +1,6 @@
 -- The shortener's tables. Safe to run on every start: nothing here deletes data.
-
--- Write-ahead logging: readers never wait for the writer, and a commit is one append.
-PRAGMA journal_mode = WAL;
+-- (db.init_db first switches the file to write-ahead logging: readers never wait for the
+-- writer, and a commit is one append.)
 
 CREATE TABLE IF NOT EXISTS links (
     id INTEGER PRIMARY KEY,

@@ -113,3 +113,29 @@ def test_codes_are_unique_in_the_schema(app: Flask) -> None:
         db.get_db().execute(insert)
         with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
             db.get_db().execute(insert)
+
+
+def test_workers_creating_the_database_at_once_all_succeed(tmp_path: Path) -> None:
+    """Gunicorn's workers start together, each creating the same new database: none may fail
+    (SQLite refuses a journal-mode change at once while another connection makes one)."""
+    starters, trials = 6, 20
+    failures: list[BaseException] = []
+
+    def start(path: str, start_line: threading.Barrier) -> None:
+        start_line.wait()
+        try:
+            db.init_db(path)
+        except BaseException as error:
+            failures.append(error)
+
+    for trial in range(trials):
+        path, start_line = str(tmp_path / f"fresh-{trial}.db"), threading.Barrier(starters)
+        threads = [threading.Thread(target=start, args=(path, start_line)) for _ in range(starters)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        connection = db.connect(path)
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        connection.close()
+    assert failures == []
