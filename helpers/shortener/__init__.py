@@ -7,7 +7,9 @@ its fast path in front of Flask), `errors` (problem details), `ratelimit`, `qr`,
 `cli` (`python -m helpers.shortener`).
 
 Run it with `flask --app helpers.shortener run`, `gunicorn 'helpers.shortener:create_app()'`
-or `python -m helpers.shortener serve`.
+or `python -m helpers.shortener serve`. For speed under gunicorn, one worker per core plus one,
+each with one thread: `gunicorn --workers 3 --worker-class gthread --threads 1
+'helpers.shortener:create_app()'` on 2 cores (why, and what it achieves: bench/README.md).
 """
 
 from __future__ import annotations
