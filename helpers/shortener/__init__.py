@@ -3,8 +3,8 @@
 `create_app()` builds one configured application; the modules each hold one concern:
 `config` (settings), `db` (SQLite), `codes` and `validation` (the rules), `links` (storage),
 `clicks` (click counting), `api` and `pages` (the blueprints), `redirects` (the redirect, and
-its fast path in front of Flask), `errors` (problem details), `ratelimit`, `qr`, `openapi`, and
-`cli` (`python -m helpers.shortener`).
+its fast path in front of Flask), `linkcache` (links a worker keeps), `errors` (problem
+details), `ratelimit`, `qr`, `openapi`, and `cli` (`python -m helpers.shortener`).
 
 Run it with `flask --app helpers.shortener run`, `gunicorn 'helpers.shortener:create_app()'`
 or `python -m helpers.shortener serve`. For speed under gunicorn, one worker per core plus one,

@@ -24,7 +24,8 @@ from werkzeug.exceptions import (
 
 from . import codes, links
 from .clicks import current_counter
-from .db import get_db
+from .db import get_db, real_current_app
+from .linkcache import cache_of
 from .ratelimit import creation_limit
 from .validation import InvalidURL, normalize_url
 
@@ -204,6 +205,7 @@ def delete_link(code: str) -> tuple[str, int]:
     require_api_key()
     if not links.delete_link(get_db(), code):
         raise NotFound(f"no link has the code {code!r}")
+    cache_of(real_current_app()).deletions.increase()  # every worker forgets the links it kept
     return "", 204
 
 

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from helpers.shortener import clicks, config, create_app, db, links
+from helpers.shortener import clicks, config, create_app, db, linkcache, links
 
 # pyproject.toml's norecursedirs replaces pytest's default list, so a `.hypothesis` folder in the
 # repository makes Hypothesis's pytest plugin warn at collection, and warnings are errors here.
@@ -47,6 +47,7 @@ def make_app(tmp_path: Any) -> Iterator[Any]:
     yield build
     for app in built:
         clicks.close_counter(app)  # stores the pending clicks, so it goes first
+        linkcache.close_cache(app)
         db.close_pool(app)
 
 

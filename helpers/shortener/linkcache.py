@@ -1,0 +1,104 @@
+"""Links a worker has found recently, kept in its memory for the redirect's fast path.
+
+Looking a link up in SQLite costs two steps of a statement, and the `sqlite3` module lets go of
+Python's GIL around each: under gunicorn, the worker's other thread takes it, and the redirect
+waits to get it back. A link never changes once stored, so a worker may keep the ones it found,
+with two exceptions, both handled:
+
+- it expires: the fast path checks the expiry of every link it serves, cached or not;
+- it is deleted, maybe by another worker. Every deletion adds 1 to a count kept in a small file
+  beside the database and mapped into the memory of every worker (`DeletionCount`): reading it
+  is a memory read, no system call, and a cache that finds it grown forgets everything. The
+  count grows after the deletion is committed, and a lookup reads it before asking the
+  database, so a link read before a deletion is never kept under the count that follows it.
+
+Only links that exist are kept (a new link is found at once), at most MAX_LINKS of them. A row
+changed or deleted by hand in the database, not through the application, stays in the caches
+of running workers until they restart.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import mmap
+import os
+import threading
+
+from flask import Flask
+
+from .db import close_per_process, per_process
+from .links import Link
+
+CACHE = "shortener.link_cache"
+MAX_LINKS = 10_000
+COUNT_BYTES = 8
+
+
+class DeletionCount:
+    """How many links were deleted: a number shared by every process using one database."""
+
+    def __init__(self, database: str) -> None:
+        self._fd = os.open(database + "-deletions", os.O_RDWR | os.O_CREAT, 0o600)
+        if os.fstat(self._fd).st_size < COUNT_BYTES:
+            os.ftruncate(self._fd, COUNT_BYTES)  # zero; several processes may do it, harmlessly
+        self._shared = mmap.mmap(self._fd, COUNT_BYTES)
+
+    def current(self) -> int:
+        """The count now: a read of this process's memory, no system call."""
+        return int.from_bytes(self._shared[:COUNT_BYTES], "little")
+
+    def increase(self) -> None:
+        """Count a deletion, once it is committed; a file lock keeps two from counting as one."""
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            self._shared[:COUNT_BYTES] = (self.current() + 1).to_bytes(COUNT_BYTES, "little")
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if not self._shared.closed:  # closing twice (by hand, then at collection) is fine
+            self._shared.close()
+            os.close(self._fd)
+
+
+class LinkCache:
+    """Code -> Link, valid while the deletion count stays what it was when they were read."""
+
+    def __init__(self, deletions: DeletionCount, max_links: int = MAX_LINKS) -> None:
+        self.deletions = deletions
+        self.max_links = max_links
+        self._links: dict[str, Link] = {}
+        self._valid_for = deletions.current()
+        self._lock = threading.Lock()
+
+    def get(self, code: str, deletions: int) -> Link | None:
+        """The link kept under `code`, if any; `deletions` is the count read just now."""
+        if deletions > self._valid_for:
+            with self._lock:
+                if deletions > self._valid_for:
+                    self._valid_for, self._links = deletions, {}
+        if deletions != self._valid_for:
+            return None  # read before a later deletion: trust nothing kept
+        return self._links.get(code)
+
+    def put(self, link: Link, deletions: int) -> None:
+        """Keep `link`, read from the database after reading the count `deletions`."""
+        with self._lock:
+            if deletions != self._valid_for:
+                return  # a link was deleted meanwhile: maybe this one
+            if len(self._links) >= self.max_links:
+                self._links = {}
+            self._links[link.code] = link
+
+    def close(self) -> None:
+        self.deletions.close()
+
+
+def cache_of(app: Flask) -> LinkCache:
+    """The link cache of `app` in this process."""
+    return per_process(app, CACHE, lambda: LinkCache(DeletionCount(app.config["DATABASE"])))
+
+
+def close_cache(app: Flask) -> None:
+    """Let go of `app`'s cache and its shared count now (tests)."""
+    close_per_process(app, CACHE)
