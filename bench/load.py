@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from helpers import net
+
 REQUEST_TIMEOUT = 5.0
 
 
@@ -142,12 +144,13 @@ def run_python(base_url: str, workload: Workload, connections: int, seconds: int
     numbers are a floor; compare apps measured with the same generator only.
     """
     address = urlsplit(base_url)
+    host = address.hostname or net.LOOPBACK
     latencies: list[list[float]] = [[] for _ in range(connections)]
     errors = [0] * connections
     deadline = time.monotonic() + seconds
 
     def keep_busy(index: int) -> None:
-        client = http.client.HTTPConnection(address.hostname, address.port, REQUEST_TIMEOUT)
+        client = http.client.HTTPConnection(host, address.port, REQUEST_TIMEOUT)
         headers = {"Content-Type": "application/json"}
         n = 0
         while time.monotonic() < deadline:

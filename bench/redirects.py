@@ -80,7 +80,8 @@ def shortener(settings: Settings) -> Iterator[net.BackgroundProcess]:
             "SHORTENER_RATE_LIMIT_ENABLED": "false",
             "SHORTENER_API_KEY": "bench-key",
         }
-        with gunicorn("helpers.shortener:create_app()", settings, env) as server:
+        server = gunicorn("helpers.shortener:create_app()", settings, env)
+        with server:
             yield server
 
 
