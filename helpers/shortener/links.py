@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from . import codes
@@ -137,7 +137,9 @@ def add_clicks(db: sqlite3.Connection, tallies: Iterable[ClickTally]) -> None:
     """
     db.execute("BEGIN IMMEDIATE")  # take the write lock now, not halfway through
     try:
-        db.executemany(ADD_CLICKS, [asdict(tally) for tally in tallies])
+        # vars(), not dataclasses.asdict(): that deep-copies, 7 us a tally with the GIL held,
+        # which delayed the redirects of a worker while it stored its clicks.
+        db.executemany(ADD_CLICKS, [vars(tally) for tally in tallies])
         db.execute("COMMIT")
     except BaseException:
         db.rollback()
