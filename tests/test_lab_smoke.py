@@ -139,6 +139,10 @@ def test_a_learner_opens_notebook_00_and_runs_it(
     )
     report = tab.locator(".jp-NotebookPanel .jp-OutputArea-output", has_text="packages:")
     expect(report).to_have_count(1, timeout=TIMEOUT_MS)
-    lines = [line.split(maxsplit=1) for line in report.inner_text().splitlines() if line.strip()]
+    expect(report).to_contain_text("loopback:", timeout=TIMEOUT_MS)
+    # textContent, not innerText: a cell the windowed notebook has not laid out yet has no
+    # innerText, but its output is in the page all the same.
+    text = report.text_content() or ""
+    lines = [line.split(maxsplit=1) for line in text.splitlines() if line.strip()]
     assert [status for status, _ in lines] == ["ok"] * 4, lines
     assert blocked == [], "JupyterLab tried to reach a host off this machine"
