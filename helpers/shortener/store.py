@@ -89,9 +89,12 @@ class SQLiteStore:
         alias: str | None = None,
         expires_in: int | None = None,
         now: datetime | None = None,
+        new_code: Callable[[], str] = codes.new_code,
     ) -> Link:
         with self.pool.borrowed() as connection:
-            return links.create_link(connection, url, alias=alias, expires_in=expires_in, now=now)
+            return links.create_link(
+                connection, url, alias=alias, expires_in=expires_in, now=now, new_code=new_code
+            )
 
     def find_link(self, code: str) -> Link | None:
         with self.pool.borrowed() as connection:
