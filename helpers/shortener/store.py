@@ -148,7 +148,9 @@ class PostgresStore:
     """The shared store: PostgreSQL through psycopg 3, with a pool of connections per process.
 
     Times are TIMESTAMPTZ and days DATE in the database, and ISO 8601 UTC text in the records
-    the application sees, exactly as SQLite stores them.
+    the application sees, exactly as SQLite stores them. The pool does not test a connection
+    before lending it (that would cost a round trip per query): when PostgreSQL restarts, each
+    connection it kept fails one request (a 503 with Retry-After) and is replaced.
     """
 
     name = "postgresql"
