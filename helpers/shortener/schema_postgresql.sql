@@ -1,5 +1,5 @@
 -- The shortener's tables in PostgreSQL: the same records as schema.sql, in PostgreSQL's types.
--- Safe to run on every start (store.PostgresStore runs it under a lock): nothing here deletes data.
+-- Safe to run on every start (store.create_postgres_tables runs it under a lock): nothing here deletes data.
 
 CREATE TABLE IF NOT EXISTS links (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- never reused, unlike SQLite's rowid

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from importlib import resources
 from typing import Any, Protocol
 
@@ -256,7 +256,7 @@ class PostgresStore:
         return Clicks(
             total=sum(row["clicks"] for row in rows),
             last=links.isoformat(max(row["last_click_at"] for row in rows)),
-            per_day={_day(row["day"]): row["clicks"] for row in rows},
+            per_day={row["day"].isoformat(): row["clicks"] for row in rows},
         )
 
     def ping(self) -> None:
@@ -276,10 +276,6 @@ def _link(row: dict[str, Any]) -> Link:
         links.isoformat(row["created_at"]),
         None if expires is None else links.isoformat(expires),
     )
-
-
-def _day(day: date) -> str:
-    return day.isoformat()
 
 
 def make_store(app: Flask) -> Store:
