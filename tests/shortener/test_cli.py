@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 import requests
 from click.testing import CliRunner
@@ -31,6 +32,26 @@ def test_init_db_creates_the_tables(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "database ready" in result.output
     assert table_names(tmp_path / "cli.sqlite3") == {"links", "daily_clicks"}
+
+
+def test_with_a_database_url_the_commands_work_in_postgresql(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    runner = CliRunner(
+        env={
+            "SHORTENER_DATABASE_URL": postgres_url,
+            "SHORTENER_DATABASE": str(tmp_path / "unused.sqlite3"),
+        }
+    )
+    result = runner.invoke(cli.main, ["init-db"])
+    assert result.exit_code == 0, result.output
+    assert "database ready: PostgreSQL" in result.output
+    created = runner.invoke(cli.main, ["create", "https://example.com/pg", "--alias", "in-pg"])
+    assert created.exit_code == 0, created.output
+    with psycopg.connect(postgres_url, connect_timeout=10) as connection:
+        row = connection.execute("SELECT url FROM links WHERE code = 'in-pg'").fetchone()
+    assert row == ("https://example.com/pg",)
+    assert not (tmp_path / "unused.sqlite3").exists()
 
 
 def test_create_then_stats(runner: CliRunner) -> None:
