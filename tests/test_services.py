@@ -1,0 +1,113 @@
+"""helpers.services: real PostgreSQL and Redis servers that start on loopback, answer, and are
+gone, data and all, once stopped."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Callable
+
+import psutil
+import psycopg
+import pytest
+import redis
+
+from helpers import net, services
+
+Prerequisite = Callable[[bool, str], None]
+
+
+@pytest.fixture
+def needs_postgres(prerequisite: Prerequisite) -> None:
+    reason = services.postgres_missing()
+    prerequisite(reason is None, reason or "")
+
+
+@pytest.fixture
+def needs_redis(prerequisite: Prerequisite) -> None:
+    reason = services.redis_missing()
+    prerequisite(reason is None, reason or "")
+
+
+def refuses(port: int) -> bool:
+    try:
+        socket.create_connection((net.LOOPBACK, port), timeout=1).close()
+    except OSError:
+        return True
+    return False
+
+
+@pytest.mark.usefixtures("needs_postgres")
+def test_postgres_serves_its_database_on_loopback_then_vanishes() -> None:
+    with services.start_postgres("pg-test") as server:
+        assert server.url == f"postgresql://shortener@127.0.0.1:{server.port}/shortener"
+        with psycopg.connect(server.url, connect_timeout=5) as connection:
+            row = connection.execute("SELECT current_database(), current_user").fetchone()
+            assert row == ("shortener", "shortener")
+            address = connection.execute("SELECT inet_server_addr()::text").fetchone()
+            assert address == ("127.0.0.1/32",)
+        assert "pg-test" in net.running()
+        directory = server.directory
+    assert "pg-test" not in net.running()
+    assert refuses(server.port)
+    assert not directory.exists()
+
+
+@pytest.mark.usefixtures("needs_postgres")
+def test_postgres_stops_fast_even_with_clients_connected() -> None:
+    server = services.start_postgres("pg-busy")
+    connection = psycopg.connect(server.url, connect_timeout=5)
+    try:
+        server.stop(grace=10)
+        assert server.process.returncode == 0, server.log()  # a clean fast shutdown, not a kill
+    finally:
+        connection.close()
+
+
+@pytest.mark.usefixtures("needs_postgres")
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root must switch to the postgres user")
+def test_as_root_postgres_runs_as_the_postgres_user() -> None:
+    with services.start_postgres("pg-root") as server:
+        assert psutil.Process(server.process.pid).username() == services.POSTGRES_USER
+
+
+@pytest.mark.usefixtures("needs_postgres", "needs_redis")
+def test_starting_again_under_one_name_stops_the_first_and_stop_all_stops_every_one() -> None:
+    first = services.start_postgres("pg-again")
+    second = services.start_postgres("pg-again")
+    cache = services.start_redis("redis-again")
+    try:
+        assert refuses(first.port)
+        assert net.running().count("pg-again") == 1
+        with psycopg.connect(second.url, connect_timeout=5) as connection:
+            assert connection.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        stopped = net.stop_all()
+    assert {"pg-again", "redis-again"} <= set(stopped)
+    assert refuses(second.port) and refuses(cache.port)
+
+
+@pytest.mark.usefixtures("needs_redis")
+def test_redis_serves_on_loopback_then_vanishes() -> None:
+    with services.start_redis("redis-test") as server:
+        assert server.url == f"redis://127.0.0.1:{server.port}/0"
+        client = redis.Redis.from_url(server.url, socket_timeout=5)
+        assert client.set("greeting", "hello") and client.get("greeting") == b"hello"
+        assert client.config_get("save") == {"save": ""}  # nothing is written to disk
+        client.close()
+        directory = server.directory
+    assert refuses(server.port)
+    assert not directory.exists()
+
+
+def test_missing_programs_are_named_with_the_command_that_installs_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
+    monkeypatch.setattr(services.glob, "glob", lambda _pattern: [])
+    for reason in (services.postgres_missing(), services.redis_missing()):
+        assert reason is not None
+        assert "apt-get install postgresql redis-server" in reason
+    with pytest.raises(RuntimeError, match="apt-get install"):
+        services.start_redis()
