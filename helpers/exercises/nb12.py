@@ -1,85 +1,82 @@
 """Exercises of notebook 12, Many machines.
 
-q1 reads a cache's hit ratio out of two snapshots of Redis's INFO statistics. q2 and q3 talk to
+q1 works out the best hit ratio a small cache can reach on a skewed workload. q2 and q3 talk to
 Redis through redis-py's own methods; the checks hand them fakeredis clients (the same methods,
 kept in memory), and in q3 two clients share one fake server, as two machines share one Redis.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import fakeredis
 
 from helpers.exercises import Exercise, require
 
-# q1: the hit ratio, from two snapshots of INFO stats
+# q1: the best hit ratio a small cache can reach on a skewed workload
 
 
-def hit_ratio(before: Mapping[str, int], after: Mapping[str, int]) -> float:
-    hits = after["keyspace_hits"] - before["keyspace_hits"]
-    misses = after["keyspace_misses"] - before["keyspace_misses"]
-    lookups = hits + misses
-    return hits / lookups if lookups else 0.0
+def best_hit_ratio(paths: Sequence[str], capacity: int) -> float:
+    if not paths:
+        return 0.0
+    popular = Counter(paths).most_common(capacity)
+    return sum(count for _, count in popular) / len(paths)
 
 
-def _stats(hits: int, misses: int) -> dict[str, int]:
-    return {"keyspace_hits": hits, "keyspace_misses": misses, "total_commands_processed": 0}
-
-
-# (before, after, expected): counts since Redis started, so only the difference is this test's.
-HIT_RATIO_CASES = [
-    (_stats(0, 0), _stats(90, 10), 0.9),
-    (_stats(1000, 4000), _stats(1900, 4100), 0.9),
-    (_stats(50, 50), _stats(50, 150), 0.0),
-    (_stats(7, 3), _stats(7, 3), 0.0),
-    (_stats(10, 0), _stats(30, 0), 1.0),
-]
-
-
-def _check_hit_ratio(candidate: Callable[[Mapping[str, int], Mapping[str, int]], float]) -> None:
-    require(callable(candidate), "the answer should be a function hit_ratio(before, after).")
-    for before, after, expected in HIT_RATIO_CASES:
-        got = candidate(dict(before), dict(after))
+def _check_best_hit_ratio(candidate: Callable[[Sequence[str], int], float]) -> None:
+    require(callable(candidate), "the answer should be a function best_hit_ratio(paths, capacity).")
+    # Link n asked for about 1/(n+1) as often as the first one, in a shuffled order.
+    skewed = [f"/code{n}" for n in range(100) for _ in range(600 // (n + 1))]
+    random.Random(12).shuffle(skewed)
+    cases = [
+        (["/a", "/b", "/a", "/c", "/a", "/b"], 1),
+        (["/a", "/b", "/a", "/c", "/a", "/b"], 2),
+        (["/a", "/b", "/c"], 5),
+        ([], 3),
+        (skewed, 10),
+        (skewed, 0),
+    ]
+    for paths, capacity in cases:
+        expected = best_hit_ratio(paths, capacity)
+        got = candidate(list(paths), capacity)
+        shown = paths if len(paths) < 10 else f"a skewed workload of {len(paths)} requests"
         require(
             isinstance(got, int | float) and not isinstance(got, bool),
-            f"hit_ratio returned {got!r}; it should return a number from 0 to 1.",
+            f"best_hit_ratio returned {got!r}; it should return a number from 0 to 1.",
         )
         require(
             abs(got - expected) < 1e-9,
-            f"with hits {before['keyspace_hits']} -> {after['keyspace_hits']} and misses "
-            f"{before['keyspace_misses']} -> {after['keyspace_misses']}, hit_ratio returned "
-            f"{got!r}; expected {expected}. Only the lookups between the two snapshots count."
-            if after != before
-            else f"with no lookup between the snapshots, hit_ratio returned {got!r}; "
-            "expected 0.0 (and no ZeroDivisionError).",
+            f"best_hit_ratio({shown}, capacity={capacity}) returned {got!r}; expected "
+            f"{expected:.4g}: the share of the requests that go to the {capacity} most "
+            "requested paths.",
         )
 
 
-def _hits_over_misses(before: Mapping[str, int], after: Mapping[str, int]) -> float:
-    """Wrong: hits per miss is not a share of the lookups."""
-    hits = after["keyspace_hits"] - before["keyspace_hits"]
-    misses = after["keyspace_misses"] - before["keyspace_misses"]
-    return hits / misses if misses else 1.0
+def _share_of_links(paths: Sequence[str], capacity: int) -> float:
+    """Wrong: the share of the links kept, which ignores how often each is asked for."""
+    distinct = len(set(paths))
+    return min(capacity, distinct) / distinct if distinct else 0.0
 
 
-def _since_start(before: Mapping[str, int], after: Mapping[str, int]) -> float:
-    """Wrong: counts every lookup since Redis started, not the ones of the test."""
-    lookups = after["keyspace_hits"] + after["keyspace_misses"]
-    return after["keyspace_hits"] / lookups if lookups else 0.0
+def _first_seen(paths: Sequence[str], capacity: int) -> float:
+    """Wrong: keeps the first links asked for, not the most popular ones."""
+    kept = list(dict.fromkeys(paths))[:capacity]
+    return sum(path in kept for path in paths) / len(paths) if paths else 0.0
 
 
 q1 = Exercise(
-    "hit_ratio counts only the lookups between the two snapshots",
-    _check_hit_ratio,
+    "best_hit_ratio: the share of requests that the most popular links take",
+    _check_best_hit_ratio,
     hints=[
-        "INFO's counters grow from the moment Redis started: subtract `before` from `after` "
-        "for both keyspace_hits and keyspace_misses.",
-        "The ratio is hits / (hits + misses); when that sum is 0 there was no lookup: return 0.0.",
+        "collections.Counter(paths).most_common(capacity) gives the `capacity` most requested "
+        "paths with their counts.",
+        "Add up those counts and divide by len(paths); an empty workload has a ratio of 0.0.",
     ],
-    solution=hit_ratio,
-    wrong=[_hits_over_misses, _since_start],
+    solution=best_hit_ratio,
+    wrong=[_share_of_links, _first_seen],
 )
 
 
