@@ -1,10 +1,12 @@
 """A URL shortener: a Flask application laid out like the Flask tutorial's.
 
 `create_app()` builds one configured application; the modules each hold one concern:
-`config` (settings), `db` (SQLite), `codes` and `validation` (the rules), `links` (storage),
-`clicks` (click counting), `api` and `pages` (the blueprints), `redirects` (the redirect, and
-its fast path in front of Flask), `linkcache` (links a worker keeps), `errors` (problem
-details), `ratelimit`, `qr`, `openapi`, and `cli` (`python -m helpers.shortener`).
+`config` (settings), `store` (where links live: SQLite, or PostgreSQL with DATABASE_URL), `db`
+and `links` (the SQLite store's connections and statements), `codes` and `validation` (the
+rules), `clicks` (click counting), `api` and `pages` (the blueprints), `redirects` (the redirect,
+and its fast path in front of Flask), `linkcache` (links a process keeps), `cache` (finding a
+link: in memory, in Redis with REDIS_URL, in the store), `errors` (problem details),
+`ratelimit`, `qr`, `openapi`, and `cli` (`python -m helpers.shortener`).
 
 Run it with `flask --app helpers.shortener run`, `gunicorn 'helpers.shortener:create_app()'`
 or `python -m helpers.shortener serve`. For speed under gunicorn, one worker per core plus one,
@@ -20,7 +22,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, cli, config, db, errors, openapi, pages, ratelimit
+from . import api, cli, config, errors, openapi, pages, ratelimit, store
 from .codes import CodeConverter
 from .redirects import RedirectFastPath
 
@@ -35,7 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config.validate(app.config)
 
     app.url_map.converters["code"] = CodeConverter
-    db.init_app(app)
+    store.init_app(app)
     ratelimit.init_app(app)
     errors.init_app(app)
     app.register_blueprint(api.bp)
@@ -46,8 +48,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
-        """Healthy when the database answers a query."""
-        db.get_db().execute("SELECT 1")
+        """Healthy when the store answers a query."""
+        store.store_of(app).ping()
         return {"status": "ok"}
 
     return app

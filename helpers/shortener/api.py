@@ -22,11 +22,11 @@ from werkzeug.exceptions import (
     UnsupportedMediaType,
 )
 
-from . import codes, links
+from . import cache, codes, links
 from .clicks import current_counter
-from .db import get_db, real_current_app
-from .linkcache import cache_of
+from .db import real_current_app
 from .ratelimit import creation_limit
+from .store import store_of
 from .validation import InvalidURL, normalize_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -89,7 +89,8 @@ def shorten(new: NewLink) -> links.Link:
     except (InvalidURL, codes.InvalidAlias) as error:
         raise BadRequest(str(error)) from None
     try:
-        return links.create_link(get_db(), url, alias=alias, expires_in=new.expires_in)
+        store = store_of(real_current_app())
+        return store.create_link(url, alias=alias, expires_in=new.expires_in)
     except links.AliasTaken:
         raise Conflict(f"the alias {alias!r} is already taken") from None
     except links.NoFreeCode:
@@ -159,7 +160,7 @@ def require_api_key() -> None:
 
 def find_or_404(code: str) -> links.Link:
     """The link stored under `code`, or a 404."""
-    link = links.find_link(get_db(), code)
+    link = store_of(real_current_app()).find_link(code)
     if link is None:
         raise NotFound(f"no link has the code {code!r}")
     return link
@@ -186,9 +187,9 @@ def list_links() -> Response:
     require_api_key()
     page = _int_argument("page", default=1, low=1, high=MAX_PAGE)
     per_page = _int_argument("per_page", default=20, low=1, high=MAX_PER_PAGE)
-    db = get_db()
-    total = links.count_links(db)
-    found = links.list_links(db, limit=per_page, offset=(page - 1) * per_page)
+    store = store_of(real_current_app())
+    total = store.count_links()
+    found = store.list_links(limit=per_page, offset=(page - 1) * per_page)
     has_next = page * per_page < total
     return jsonify(
         links=[link_json(link) for link in found],
@@ -203,9 +204,10 @@ def list_links() -> Response:
 def delete_link(code: str) -> tuple[str, int]:
     """Delete a link and its clicks (API key required): 204, or 404 if there is none."""
     require_api_key()
-    if not links.delete_link(get_db(), code):
+    app = real_current_app()
+    if not store_of(app).delete_link(code):
         raise NotFound(f"no link has the code {code!r}")
-    cache_of(real_current_app()).deletions.increase()  # every worker forgets the links it kept
+    cache.forget(app, code)  # every worker, and Redis, forget it
     return "", 204
 
 

@@ -3,7 +3,8 @@
 `init-db`, `create` and `stats` are also Flask commands: `flask --app helpers.shortener
 init-db | create | stats` runs the very same functions on the application Flask loaded. Run with
 `python -m`, a command builds the application with `create_app()`, so either way it reads the
-same environment variables as the server (SHORTENER_DATABASE, SHORTENER_BASE_URL, ...).
+same environment variables as the server (SHORTENER_DATABASE or SHORTENER_DATABASE_URL,
+SHORTENER_BASE_URL, ...).
 """
 
 from __future__ import annotations
@@ -68,8 +69,9 @@ def serve(host: str, port: int) -> None:
 @main.command("init-db")
 def init_db() -> None:
     """Create the database and its tables if missing (never deletes anything)."""
-    app = _app()  # making the application creates its database
-    click.echo(f"database ready: {app.config['DATABASE']}")
+    app = _app()  # making the application creates its tables
+    where = "PostgreSQL" if app.config["DATABASE_URL"] else app.config["DATABASE"]
+    click.echo(f"database ready: {where}")
 
 
 @main.command()

@@ -5,6 +5,10 @@ Every setting is a Flask config key; each can be set by an environment variable:
 | key                   | environment variable              | default                          |
 |-----------------------|-----------------------------------|----------------------------------|
 | DATABASE              | SHORTENER_DATABASE                | instance folder/shortener.sqlite3 |
+| DATABASE_URL          | SHORTENER_DATABASE_URL            | none: SQLite at DATABASE          |
+| REDIS_URL             | SHORTENER_REDIS_URL               | none: no Redis                    |
+| LOCAL_CACHE           | SHORTENER_LOCAL_CACHE             | true                              |
+| LOCAL_CACHE_REFRESH_SECONDS | SHORTENER_LOCAL_CACHE_REFRESH_SECONDS | 0.1 (PostgreSQL only) |
 | BASE_URL              | SHORTENER_BASE_URL                | the URL the request came to      |
 | API_KEY               | SHORTENER_API_KEY                 | none: listing and deleting closed |
 | REDIRECT_STATUS       | SHORTENER_REDIRECT_STATUS         | 302                              |
@@ -12,6 +16,13 @@ Every setting is a Flask config key; each can be set by an environment variable:
 | RATE_LIMIT_ENABLED    | SHORTENER_RATE_LIMIT_ENABLED      | true                             |
 | ALLOW_PRIVATE_TARGETS | SHORTENER_ALLOW_PRIVATE_TARGETS   | false                            |
 | CLICK_FLUSH_SECONDS   | SHORTENER_CLICK_FLUSH_SECONDS     | 0.2 (how often clicks are stored) |
+
+DATABASE_URL (`postgresql://user@host:port/database`) makes PostgreSQL the store, shared by every
+app process on every machine (`store`). REDIS_URL (`redis://host:port/0`) adds Redis: a cache of
+links in front of the store for redirects, and the rate limit's counts, shared by every worker
+and machine (`cache`, `ratelimit`). LOCAL_CACHE lets each process keep the links it found in its
+own memory (`linkcache`), which is the fastest lookup of all; with PostgreSQL, a process learns
+of links deleted elsewhere within LOCAL_CACHE_REFRESH_SECONDS.
 
 A bad value stops the application at start-up with a ConfigError that names it, rather than
 misbehaving later.
@@ -29,6 +40,9 @@ from limits import parse_many
 REDIRECT_STATUSES = frozenset({301, 302, 307, 308})
 MAX_REQUEST_BYTES = 16 * 1024
 MAX_CLICK_FLUSH_SECONDS = 60.0  # the most clicks a SIGKILLed worker may take with it
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+MAX_LOCAL_CACHE_REFRESH_SECONDS = 60.0  # how long a deleted link may live on elsewhere, at most
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
@@ -41,6 +55,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
     """The settings used when nothing else is said: private, closed and conservative."""
     return {
         "DATABASE": os.path.join(instance_path, "shortener.sqlite3"),
+        "DATABASE_URL": None,
+        "REDIS_URL": None,
+        "LOCAL_CACHE": True,
+        "LOCAL_CACHE_REFRESH_SECONDS": 0.1,
         "BASE_URL": None,
         "API_KEY": None,
         "REDIRECT_STATUS": 302,
@@ -82,6 +100,10 @@ def _text_or_none(_name: str, text: str) -> str | None:
 
 ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "DATABASE": ("SHORTENER_DATABASE", _text_or_none),
+    "DATABASE_URL": ("SHORTENER_DATABASE_URL", _text_or_none),
+    "REDIS_URL": ("SHORTENER_REDIS_URL", _text_or_none),
+    "LOCAL_CACHE": ("SHORTENER_LOCAL_CACHE", parse_bool),
+    "LOCAL_CACHE_REFRESH_SECONDS": ("SHORTENER_LOCAL_CACHE_REFRESH_SECONDS", parse_seconds),
     "BASE_URL": ("SHORTENER_BASE_URL", _text_or_none),
     "API_KEY": ("SHORTENER_API_KEY", _text_or_none),
     "REDIRECT_STATUS": ("SHORTENER_REDIRECT_STATUS", parse_int),
@@ -114,19 +136,26 @@ def validate(config: Mapping[str, Any]) -> None:
         not isinstance(config["API_KEY"], str) or not config["API_KEY"].strip()
     ):
         raise ConfigError("API_KEY must be a non-empty string, or None to close the endpoints")
-    for flag in ("RATE_LIMIT_ENABLED", "ALLOW_PRIVATE_TARGETS"):
+    _validate_service_url("DATABASE_URL", config["DATABASE_URL"], POSTGRES_SCHEMES)
+    _validate_service_url("REDIS_URL", config["REDIS_URL"], REDIS_SCHEMES)
+    for flag in ("RATE_LIMIT_ENABLED", "ALLOW_PRIVATE_TARGETS", "LOCAL_CACHE"):
         if not isinstance(config[flag], bool):
             raise ConfigError(f"{flag} must be True or False")
-    flush = config["CLICK_FLUSH_SECONDS"]
-    is_number = isinstance(flush, int | float) and not isinstance(flush, bool)
-    if not (is_number and 0 < flush <= MAX_CLICK_FLUSH_SECONDS):
-        raise ConfigError(
-            f"CLICK_FLUSH_SECONDS must be a number of seconds above 0, "
-            f"at most {MAX_CLICK_FLUSH_SECONDS:g}"
-        )
+    _validate_seconds("CLICK_FLUSH_SECONDS", config["CLICK_FLUSH_SECONDS"], MAX_CLICK_FLUSH_SECONDS)
+    _validate_seconds(
+        "LOCAL_CACHE_REFRESH_SECONDS",
+        config["LOCAL_CACHE_REFRESH_SECONDS"],
+        MAX_LOCAL_CACHE_REFRESH_SECONDS,
+    )
     _validate_rate_limit(config["RATE_LIMIT_CREATE"])
     if config["BASE_URL"] is not None:
         _validate_base_url(config["BASE_URL"])
+
+
+def _validate_seconds(key: str, value: object, most: float) -> None:
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not (is_number and 0 < value <= most):  # type: ignore[operator]
+        raise ConfigError(f"{key} must be a number of seconds above 0, at most {most:g}")
 
 
 def _validate_rate_limit(value: object) -> None:
@@ -137,6 +166,18 @@ def _validate_rate_limit(value: object) -> None:
         raise ConfigError(
             f"RATE_LIMIT_CREATE must be a rate such as '60/minute'; got {value!r}"
         ) from None
+
+
+def _validate_service_url(key: str, value: object, schemes: tuple[str, ...]) -> None:
+    """None, or a URL of one of `schemes` (what follows the scheme is the client's business)."""
+    if value is None:
+        return
+    scheme = value.partition("://")[0] if isinstance(value, str) else None
+    if scheme not in schemes or "://" not in str(value):
+        raise ConfigError(
+            f"{key} must be a URL starting with {' or '.join(s + '://' for s in schemes)}, "
+            f"or unset; got {value!r}"
+        )
 
 
 def _validate_base_url(value: object) -> None:

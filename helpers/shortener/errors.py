@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import psycopg
+import psycopg_pool
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, ServiceUnavailable, TooManyRequests
 
@@ -59,9 +61,19 @@ def handle_busy_database(error: sqlite3.OperationalError) -> Response:
     """A database too busy to answer in time is a 503 with Retry-After, not a crash."""
     if "locked" not in str(error) and "busy" not in str(error):
         raise error
-    response = handle_http_exception(
-        ServiceUnavailable("the database is busy; try again in a moment")
-    )
+    return unavailable("the database is busy; try again in a moment")
+
+
+def handle_unreachable_database(
+    error: psycopg.OperationalError | psycopg_pool.PoolTimeout,
+) -> Response:
+    """PostgreSQL out of reach (down, restarting, no connection free in time) is a 503 too."""
+    return unavailable("the database cannot be reached; try again in a moment")
+
+
+def unavailable(detail: str) -> Response:
+    """A 503 that asks the client to try again in a second."""
+    response = handle_http_exception(ServiceUnavailable(detail))
     response.headers["Retry-After"] = "1"
     return response
 
@@ -70,3 +82,5 @@ def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(sqlite3.OperationalError, handle_busy_database)
+    app.register_error_handler(psycopg.OperationalError, handle_unreachable_database)
+    app.register_error_handler(psycopg_pool.PoolTimeout, handle_unreachable_database)

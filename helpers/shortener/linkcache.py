@@ -1,20 +1,31 @@
-"""Links a worker has found recently, kept in its memory for the redirect's fast path.
+"""Links a process has found recently, kept in its memory for the redirect's fast path.
 
 Looking a link up in SQLite costs two steps of a statement, and the `sqlite3` module lets go of
 Python's GIL around each: under gunicorn, the worker's other thread takes it, and the redirect
-waits to get it back. A link never changes once stored, so a worker may keep the ones it found,
-with two exceptions, both handled:
+waits to get it back (PostgreSQL and Redis cost a round trip besides). A link never changes once
+stored, so a process may keep the ones it found, with two exceptions, both handled:
 
 - it expires: the fast path checks the expiry of every link it serves, cached or not;
-- it is deleted, maybe by another worker. Every deletion adds 1 to a count kept in a small file
-  beside the database and mapped into the memory of every worker (`DeletionCount`): reading it
-  is a memory read, no system call, and a cache that finds it grown forgets everything. The
-  count grows after the deletion is committed, and a lookup reads it before asking the
-  database, so a link read before a deletion is never kept under the count that follows it.
+- it is deleted, maybe by another process. Every deletion adds 1 to a count that every process
+  can read, and a cache that finds the count grown forgets everything. The count grows after the
+  deletion is committed, and a lookup reads it before asking the database, so a link read before
+  a deletion is never kept under the count that follows it.
+
+Where the count lives depends on the store:
+
+- SQLite (one machine): in a small file beside the database, mapped into the memory of every
+  worker (`DeletionCount`): reading it is a memory read, no system call, so a deletion is seen
+  by every worker at once.
+- PostgreSQL (many machines, where no file is shared): in the database itself, in a row that the
+  statement deleting a link adds to (`StoredDeletionCount`). Each process reads it at most every
+  LOCAL_CACHE_REFRESH_SECONDS (0.1 s by default), when a redirect comes and the last reading is
+  older, so the promise is: a redirect that starts more than that long after a deletion was
+  committed never serves the deleted link from any process's memory. The process that deleted
+  the link forgets at once.
 
 Only links that exist are kept (a new link is found at once), at most MAX_LINKS of them. A row
 changed or deleted by hand in the database, not through the application, stays in the caches
-of running workers until they restart.
+of running workers until they restart. LOCAL_CACHE=false switches these caches off.
 """
 
 from __future__ import annotations
@@ -23,15 +34,30 @@ import fcntl
 import mmap
 import os
 import threading
+import time
+from typing import Protocol
 
 from flask import Flask
 
 from .db import close_per_process, per_process
 from .links import Link
+from .store import PostgresStore, store_of
 
 CACHE = "shortener.link_cache"
 MAX_LINKS = 10_000
 COUNT_BYTES = 8
+
+
+class SharedCount(Protocol):
+    """How many links were deleted, as every process using one store can read it."""
+
+    def current(self) -> int:
+        """The count now, or a reading at most the promised age old."""
+
+    def increase(self) -> None:
+        """Tell the count that this process has just deleted a link."""
+
+    def close(self) -> None: ...
 
 
 class DeletionCount:
@@ -61,10 +87,38 @@ class DeletionCount:
             os.close(self._fd)
 
 
+class StoredDeletionCount:
+    """The deletion count that PostgreSQL keeps, read at most every `refresh_seconds`."""
+
+    def __init__(self, store: PostgresStore, refresh_seconds: float) -> None:
+        self._store = store
+        self._refresh_seconds = refresh_seconds
+        self._lock = threading.Lock()
+        self._value = 0
+        self._read_again_at = 0.0  # monotonic time
+
+    def current(self) -> int:
+        """The count, read again from the database if the last reading began too long ago."""
+        if time.monotonic() >= self._read_again_at:
+            with self._lock:
+                started = time.monotonic()
+                if started >= self._read_again_at:  # another thread may have just read it
+                    self._value = self._store.deletion_count()
+                    self._read_again_at = started + self._refresh_seconds
+        return self._value
+
+    def increase(self) -> None:
+        """The store counted the deletion already; read the count again at the next lookup."""
+        self._read_again_at = 0.0
+
+    def close(self) -> None:
+        pass  # the store's connections are the store's to close
+
+
 class LinkCache:
     """Code -> Link, valid while the deletion count stays what it was when they were read."""
 
-    def __init__(self, deletions: DeletionCount, max_links: int = MAX_LINKS) -> None:
+    def __init__(self, deletions: SharedCount, max_links: int = MAX_LINKS) -> None:
         self.deletions = deletions
         self.max_links = max_links
         self._links: dict[str, Link] = {}
@@ -94,9 +148,17 @@ class LinkCache:
         self.deletions.close()
 
 
+def deletion_count_of(app: Flask) -> SharedCount:
+    """A new reader of `app`'s deletion count: from PostgreSQL, or from the file beside SQLite."""
+    store = store_of(app)
+    if isinstance(store, PostgresStore):
+        return StoredDeletionCount(store, app.config["LOCAL_CACHE_REFRESH_SECONDS"])
+    return DeletionCount(app.config["DATABASE"])
+
+
 def cache_of(app: Flask) -> LinkCache:
     """The link cache of `app` in this process."""
-    return per_process(app, CACHE, lambda: LinkCache(DeletionCount(app.config["DATABASE"])))
+    return per_process(app, CACHE, lambda: LinkCache(deletion_count_of(app)))
 
 
 def close_cache(app: Flask) -> None:

@@ -1,7 +1,8 @@
-"""Storing links and counting their clicks, in SQLite, with every parameter bound.
+"""Links and their clicks: the records every store keeps, and the SQLite store's statements.
 
-Each function takes the connection to use, so the same code serves a web request, the command
-line and a test. Times are `datetime`s in UTC, stored as ISO 8601 text of one fixed width, so
+Each SQLite function takes the connection to use, so the same code serves a web request, the
+command line and a test; `store` wraps them, and PostgreSQL, behind one interface. Every
+parameter is bound. Times are `datetime`s in UTC, stored as ISO 8601 text of one fixed width, so
 that comparing the text compares the times.
 """
 
@@ -59,6 +60,39 @@ def isoformat(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+class CodeTaken(Exception):
+    """The code an insert tried is already stored (how each store reports its UNIQUE conflict)."""
+
+
+def creation_times(now: datetime | None, expires_in: int | None) -> tuple[str, str | None]:
+    """The creation time (`now`, or the current time) and the expiry time, as stored."""
+    created = now or utc_now()
+    expires = None if expires_in is None else isoformat(created + timedelta(seconds=expires_in))
+    return isoformat(created), expires
+
+
+def insert_new_link(
+    insert: Callable[[str], Link], *, alias: str | None, new_code: Callable[[], str]
+) -> Link:
+    """Store a link with `insert(code)` under `alias`, or under a fresh random code.
+
+    Every store has a UNIQUE constraint on the code, and `insert` raises CodeTaken when it
+    refuses one: that decides every race. A taken alias raises AliasTaken, and a random code
+    that happens to be taken is simply replaced by another.
+    """
+    if alias is not None:
+        try:
+            return insert(alias)
+        except CodeTaken:
+            raise AliasTaken(alias) from None
+    for _ in range(CODE_ATTEMPTS):
+        try:
+            return insert(new_code())
+        except CodeTaken:
+            continue
+    raise NoFreeCode(f"{CODE_ATTEMPTS} random codes in a row were taken")
+
+
 def create_link(
     db: sqlite3.Connection,
     url: str,
@@ -68,33 +102,23 @@ def create_link(
     now: datetime | None = None,
     new_code: Callable[[], str] = codes.new_code,
 ) -> Link:
-    """Store a link under `alias`, or under a fresh random code, and return it.
-
-    The UNIQUE constraint on `code` decides every race: a taken alias raises AliasTaken, and a
-    random code that happens to be taken is simply replaced by another.
-    """
-    created = now or utc_now()
-    expires = None if expires_in is None else isoformat(created + timedelta(seconds=expires_in))
-    if alias is not None:
-        try:
-            return _insert(db, alias, url, isoformat(created), expires)
-        except sqlite3.IntegrityError:
-            raise AliasTaken(alias) from None
-    for _ in range(CODE_ATTEMPTS):
-        try:
-            return _insert(db, new_code(), url, isoformat(created), expires)
-        except sqlite3.IntegrityError:
-            continue
-    raise NoFreeCode(f"{CODE_ATTEMPTS} random codes in a row were taken")
+    """Store a link in SQLite under `alias`, or under a fresh random code, and return it."""
+    created, expires = creation_times(now, expires_in)
+    return insert_new_link(
+        lambda code: _insert(db, code, url, created, expires), alias=alias, new_code=new_code
+    )
 
 
 def _insert(
     db: sqlite3.Connection, code: str, url: str, created_at: str, expires_at: str | None
 ) -> Link:
-    cursor = db.execute(
-        "INSERT INTO links (code, url, created_at, expires_at) VALUES (?, ?, ?, ?)",
-        (code, url, created_at, expires_at),
-    )
+    try:
+        cursor = db.execute(
+            "INSERT INTO links (code, url, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            (code, url, created_at, expires_at),
+        )
+    except sqlite3.IntegrityError:
+        raise CodeTaken(code) from None
     assert cursor.lastrowid is not None
     return Link(cursor.lastrowid, code, url, created_at, expires_at)
 

@@ -2,9 +2,11 @@
 
 One limiter for the process, like any Flask extension; each application configures it in
 `init_app`. The limit is shared by the API and the home page form (scope "create") and counted
-per client address. The counts live in this process's memory: under gunicorn each worker counts
-on its own, so with N workers a client can create up to N times the limit. A shared store (e.g.
-`RATELIMIT_STORAGE_URI = "redis://..."`) makes it exact.
+per client address. Without REDIS_URL the counts live in this process's memory: under gunicorn
+each worker counts on its own, so with N workers a client can create up to N times the limit.
+With REDIS_URL they live in Redis, shared by every worker on every machine, and the limit is
+exact. A Redis that does not answer lets creations through rather than fail them (the limit
+protects the service; it is not worth an outage).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://")
+REDIS_TIMEOUT_SECONDS = 0.25  # a Redis slower than this lets the request through
+
+limiter = Limiter(key_func=get_remote_address, swallow_errors=True)
 
 creation_limit = limiter.shared_limit(
     lambda: str(current_app.config["RATE_LIMIT_CREATE"]), scope="create"
@@ -26,6 +30,14 @@ creation_limit = limiter.shared_limit(
 def init_app(app: Flask) -> None:
     """Configure the limiter for `app`, switched on or off by RATE_LIMIT_ENABLED."""
     app.config["RATELIMIT_ENABLED"] = app.config["RATE_LIMIT_ENABLED"]
+    if app.config["REDIS_URL"]:
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+        }
+    else:
+        app.config["RATELIMIT_STORAGE_URI"] = "memory://"
     limiter.init_app(app)
 
 

@@ -13,7 +13,8 @@ Both ways end in `redirect_to`, so there is one redirect: the Flask view `pages.
 the rare redirect the fast path declined (a link created in the meantime, a database busy for a
 moment) with the same status and headers. The fast path gives them to the WSGI server as they
 are: under gunicorn, wrapping them in a werkzeug Response object cost more CPU per redirect than
-finding the link in SQLite. And it finds links in the worker's `linkcache` first.
+finding the link in SQLite. And it finds links in the worker's `linkcache` first, then in Redis
+if there is one (`cache`), then in the store.
 """
 
 from __future__ import annotations
@@ -27,12 +28,10 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.urls import iri_to_uri
 
-from . import links
+from . import cache, links
 from .clicks import counter_of
 from .codes import ALIAS_PATTERN, is_reserved
 from .config import REDIRECT_STATUSES
-from .db import pool_of
-from .linkcache import cache_of
 
 WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 CODE_PATH = re.compile(f"/({ALIAS_PATTERN.pattern})")
@@ -87,16 +86,10 @@ class RedirectFastPath:
         path = CODE_PATH.fullmatch(environ.get("PATH_INFO", ""))
         if path is None or is_reserved(path[1]):  # reserved words are the app's own pages
             return None
-        cache = cache_of(self.app)
-        deletions = cache.deletions.current()  # before the lookup: see linkcache
-        link = cache.get(path[1], deletions)
-        if link is None:
-            try:
-                with pool_of(self.app).borrowed() as connection:
-                    link = links.find_link(connection, path[1])
-            except Exception:  # Flask tries again, and answers with its error handlers (503, 500)
-                return None
-            if link is None:
-                return None
-            cache.put(link, deletions)
-        return None if link.is_expired(links.utc_now()) else link
+        try:
+            link = cache.find_link(self.app, path[1])
+        except Exception:  # Flask tries again, and answers with its error handlers (503, 500)
+            return None
+        if link is None or link.is_expired(links.utc_now()):
+            return None
+        return link

@@ -1,20 +1,29 @@
 """Fixtures for the shortener's tests, the Flask tutorial way: each test gets its own app and
-its own temporary database."""
+its own temporary database.
+
+The store is SQLite unless a test module overrides the `store_settings` fixture, as the modules
+that must hold for both stores do: `@pytest.fixture(params=STORES)` returning
+`settings_for_store(request)`. Each of their tests then also runs on PostgreSQL, in a fresh
+database on one PostgreSQL server started for the whole session (helpers.services).
+"""
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from helpers.shortener import clicks, config, create_app, db, linkcache, links
+from helpers import services
+from helpers.shortener import cache, clicks, config, create_app, db, linkcache, links, store
 
 # pyproject.toml's norecursedirs replaces pytest's default list, so a `.hypothesis` folder in the
 # repository makes Hypothesis's pytest plugin warn at collection, and warnings are errors here.
@@ -29,8 +38,69 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(variable, raising=False)
 
 
+Prerequisite = Callable[[bool, str], None]
+
+
+@pytest.fixture(scope="session")
+def postgres_server(prerequisite: Prerequisite) -> Iterator[services.PostgresServer]:
+    """One PostgreSQL server for the session; skipped (failed under CI) if not installed."""
+    reason = services.postgres_missing()
+    prerequisite(reason is None, reason or "")
+    with services.start_postgres("shortener-tests-postgres") as server:
+        yield server
+
+
+_databases = iter(range(1, 1_000_000))
+
+
 @pytest.fixture
-def make_app(tmp_path: Any) -> Iterator[Any]:
+def postgres_url(postgres_server: services.PostgresServer) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped after the test."""
+    name = f"test_{next(_databases)}"
+    admin = postgres_server.url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    yield postgres_server.url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as connection:
+        connection.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def redis_server(prerequisite: Prerequisite) -> Iterator[services.RedisServer]:
+    """One Redis server for the session; skipped (failed under CI) if not installed."""
+    reason = services.redis_missing()
+    prerequisite(reason is None, reason or "")
+    with services.start_redis("shortener-tests-redis") as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server: services.RedisServer) -> Iterator[str]:
+    """The URL of the session's Redis, emptied for this test."""
+    client = redis.Redis.from_url(redis_server.url, socket_timeout=5)
+    client.flushall()
+    client.close()
+    yield redis_server.url
+
+
+STORES = ["sqlite", "postgresql"]
+
+
+def settings_for_store(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The settings of the store a parametrized fixture's `request.param` names."""
+    if request.param == "sqlite":
+        return {}
+    return {"DATABASE_URL": request.getfixturevalue("postgres_url")}
+
+
+@pytest.fixture
+def store_settings() -> dict[str, Any]:
+    """The settings that choose the store: none, so SQLite (a module may override this)."""
+    return {}
+
+
+@pytest.fixture
+def make_app(tmp_path: Any, store_settings: dict[str, Any]) -> Iterator[Any]:
     """A factory of test apps sharing one temporary database; settings override the test ones."""
 
     built: list[Flask] = []
@@ -41,13 +111,15 @@ def make_app(tmp_path: Any) -> Iterator[Any]:
             "DATABASE": str(tmp_path / "shortener.sqlite3"),
             "RATE_LIMIT_ENABLED": False,
         }
-        built.append(create_app(test_config | settings))
+        built.append(create_app(test_config | store_settings | settings))
         return built[-1]
 
     yield build
     for app in built:
         clicks.close_counter(app)  # stores the pending clicks, so it goes first
         linkcache.close_cache(app)
+        db.close_per_process(app, cache.REDIS)
+        store.close_store(app)
         db.close_pool(app)
 
 

@@ -9,69 +9,70 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 
-from helpers.shortener import clicks, db, links
+from helpers.shortener import clicks, links
+from helpers.shortener.store import Store, store_of
+
+from .conftest import STORES, settings_for_store
 
 T0 = datetime(2026, 3, 1, 23, 59, 59, tzinfo=UTC)
 LONG = 60.0  # seconds between timed flushes: in a test, they never happen
 
 
-@pytest.fixture
-def link(app: Flask) -> links.Link:
-    with app.app_context():
-        return links.create_link(db.get_db(), "https://example.com/counted")
+@pytest.fixture(params=STORES)
+def store_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return settings_for_store(request)
 
 
 @pytest.fixture
-def pool(app: Flask) -> Iterator[db.ConnectionPool]:
-    pool = db.ConnectionPool(app.config["DATABASE"])
-    yield pool
-    pool.close()
+def store(app: Flask) -> Store:
+    return store_of(app)
 
 
-def stored(pool: db.ConnectionPool, link: links.Link) -> links.Clicks:
+@pytest.fixture
+def link(store: Store) -> links.Link:
+    return store.create_link("https://example.com/counted")
+
+
+def stored(store: Store, link: links.Link) -> links.Clicks:
     """What the database holds, without flushing anybody's buffer."""
-    with pool.borrowed() as connection:
-        return links.clicks_of(connection, link)
+    return store.clicks_of(link)
 
 
-def test_clicks_wait_in_memory_and_a_read_stores_them_first(
-    pool: db.ConnectionPool, link: links.Link
-) -> None:
-    counter = clicks.BufferedClickCounter(pool, interval=LONG)
+def test_clicks_wait_in_memory_and_a_read_stores_them_first(store: Store, link: links.Link) -> None:
+    counter = clicks.BufferedClickCounter(store, interval=LONG)
     counter.count(link, T0)
     counter.count(link, T0 + timedelta(seconds=2))  # the next UTC day
-    assert stored(pool, link) == links.Clicks()
+    assert stored(store, link) == links.Clicks()
     expected = links.Clicks(2, "2026-03-02T00:00:01.000Z", {"2026-03-01": 1, "2026-03-02": 1})
     assert counter.clicks_of(link) == expected
-    assert stored(pool, link) == expected
+    assert stored(store, link) == expected
     counter.close()
 
 
-def test_the_thread_stores_clicks_within_an_interval(
-    pool: db.ConnectionPool, link: links.Link
-) -> None:
-    counter = clicks.BufferedClickCounter(pool, interval=0.05)
+def test_the_thread_stores_clicks_within_an_interval(store: Store, link: links.Link) -> None:
+    counter = clicks.BufferedClickCounter(store, interval=0.05)
     counter.count(link, T0)
     deadline = time.monotonic() + 10
-    while stored(pool, link).total == 0 and time.monotonic() < deadline:
+    while stored(store, link).total == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert stored(pool, link).total == 1
+    assert stored(store, link).total == 1
     counter.close()
 
 
 def test_threads_and_processes_counting_at_once_lose_and_double_nothing(
-    pool: db.ConnectionPool, link: links.Link
+    store: Store, link: links.Link
 ) -> None:
     # Two counters stand for two worker processes; their threads flush every 5 ms meanwhile.
-    counters = [clicks.BufferedClickCounter(pool, interval=0.005) for _ in range(2)]
+    counters = [clicks.BufferedClickCounter(store, interval=0.005) for _ in range(2)]
     threads_each, clicks_each = 4, 500
     start_line = threading.Barrier(threads_each * len(counters), timeout=10)
 
@@ -92,53 +93,53 @@ def test_threads_and_processes_counting_at_once_lose_and_double_nothing(
         counter.close()
     total = len(threads) * clicks_each
     latest = links.isoformat(T0 + timedelta(microseconds=total - 1))
-    assert stored(pool, link) == links.Clicks(total, latest, {"2026-03-01": total})
+    assert stored(store, link) == links.Clicks(total, latest, {"2026-03-01": total})
 
 
 def test_a_failed_flush_keeps_its_clicks_for_the_next(
-    pool: db.ConnectionPool, link: links.Link, monkeypatch: pytest.MonkeyPatch
+    store: Store, link: links.Link, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    counter = clicks.BufferedClickCounter(pool, interval=LONG)
+    counter = clicks.BufferedClickCounter(store, interval=LONG)
     counter.count(link, T0)
 
     def locked(*_args: object) -> None:
         raise sqlite3.OperationalError("database is locked")
 
     with monkeypatch.context() as patch:
-        patch.setattr(clicks, "add_clicks", locked)
+        patch.setattr(store, "add_clicks", locked)
         with pytest.raises(sqlite3.OperationalError):
             counter.flush()
     counter.count(link, T0)
     counter.flush()
-    assert stored(pool, link).total == 2
+    assert stored(store, link).total == 2
     counter.close()
 
 
 def test_close_stores_the_pending_clicks_and_stops_the_thread(
-    pool: db.ConnectionPool, link: links.Link
+    store: Store, link: links.Link
 ) -> None:
-    counter = clicks.BufferedClickCounter(pool, interval=LONG)
+    counter = clicks.BufferedClickCounter(store, interval=LONG)
     before = set(threading.enumerate())
     counter.count(link, T0)
     (flusher,) = set(threading.enumerate()) - before
     counter.close()
-    assert stored(pool, link).total == 1
+    assert stored(store, link).total == 1
     assert not flusher.is_alive()
     counter.count(link, T0)  # a late click after closing is stored at once
-    assert stored(pool, link).total == 2
+    assert stored(store, link).total == 2
 
 
 def test_a_forked_copy_leaves_its_parents_clicks_alone(
-    pool: db.ConnectionPool, link: links.Link, monkeypatch: pytest.MonkeyPatch
+    store: Store, link: links.Link, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    counter = clicks.BufferedClickCounter(pool, interval=LONG)
+    counter = clicks.BufferedClickCounter(store, interval=LONG)
     counter.count(link, T0)
     with monkeypatch.context() as patch:
         patch.setattr(os, "getpid", lambda: -1)  # as if close() ran in a forked child
         counter.close()
-    assert stored(pool, link).total == 0  # else parent and child would both store it
+    assert stored(store, link).total == 0  # else parent and child would both store it
     counter.close()
-    assert stored(pool, link).total == 1
+    assert stored(store, link).total == 1
 
 
 def test_each_app_and_process_has_one_counter(make_app: object, app: Flask) -> None:

@@ -1,0 +1,118 @@
+"""Finding a link for a redirect: in this process's memory, then in Redis, then in the store.
+
+With REDIS_URL set, Redis is a cache shared by every process on every machine, in front of the
+store ("cache-aside"): a redirect asks Redis first; on a miss it asks the store and puts what it
+found in Redis, for REDIS_CACHE_SECONDS at most and never beyond the link's expiry, so the next
+redirect on any machine skips the database. The local cache of `linkcache` sits in front of both.
+
+Deleting a link through the application writes a "deleted" marker under its key, for as long as
+an entry may live. A miss fills the key only if it is still empty (`SET NX`): a redirect that
+read the link just before the deletion, and writes it just after, therefore finds the marker and
+writes nothing, where a plain delete of the key would let it bring the link back for a TTL. While
+the marker lives, the code is looked up in the store (a link created again under the same alias
+is found there, just not cached for that while).
+
+Redis is a cache, not the truth: when it does not answer (down, or slower than
+REDIS_TIMEOUT_SECONDS), a redirect asks the store and is answered as if Redis were not there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from datetime import datetime
+
+import redis
+from flask import Flask
+
+from . import links
+from .db import per_process
+from .linkcache import cache_of
+from .links import Link
+from .store import store_of
+
+REDIS = "shortener.redis"
+KEY_PREFIX = "shortener:link:"
+DELETED = b"deleted"
+REDIS_CACHE_SECONDS = 300
+REDIS_TIMEOUT_SECONDS = 0.25
+log = logging.getLogger(__name__)
+
+
+def redis_of(app: Flask) -> redis.Redis | None:
+    """The Redis client of `app` in this process, or None if no REDIS_URL is configured."""
+    url = app.config["REDIS_URL"]
+    if not url:
+        return None
+    return per_process(
+        app,
+        REDIS,
+        lambda: redis.Redis.from_url(
+            url,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        ),
+    )
+
+
+def find_link(app: Flask, code: str) -> Link | None:
+    """The link stored under `code`, from the nearest place that has it; None if none has."""
+    if not app.config["LOCAL_CACHE"]:
+        return find_shared(app, code)
+    local = cache_of(app)
+    deletions = local.deletions.current()  # before the lookup: see linkcache
+    link = local.get(code, deletions)
+    if link is None:
+        link = find_shared(app, code)
+        if link is not None:
+            local.put(link, deletions)
+    return link
+
+
+def find_shared(app: Flask, code: str) -> Link | None:
+    """The link under `code` from Redis, else from the store (then kept in Redis)."""
+    client = redis_of(app)
+    if client is None:
+        return store_of(app).find_link(code)
+    key = KEY_PREFIX + code
+    try:
+        kept = client.get(key)
+    except redis.RedisError as error:
+        log.warning("Redis did not answer (%s); asking the store", error)
+        return store_of(app).find_link(code)
+    if kept is not None and kept != DELETED:
+        return Link(**json.loads(kept))
+    link = store_of(app).find_link(code)
+    if link is not None and kept is None:
+        _keep(client, key, link)
+    return link
+
+
+def _keep(client: redis.Redis, key: str, link: Link) -> None:
+    """Put `link` in Redis unless the key holds something already, until it expires at most."""
+    milliseconds = REDIS_CACHE_SECONDS * 1000
+    if link.expires_at is not None:
+        left = datetime.fromisoformat(link.expires_at) - links.utc_now()
+        milliseconds = min(milliseconds, int(left.total_seconds() * 1000))
+        if milliseconds <= 0:
+            return  # expired: the redirect answers 410, from the store
+    try:
+        client.set(key, json.dumps(asdict(link)), px=milliseconds, nx=True)
+    except redis.RedisError as error:
+        log.warning("Redis did not answer (%s); the link is not cached", error)
+
+
+def forget(app: Flask, code: str) -> None:
+    """After `code` was deleted from the store: make every cache forget it."""
+    if app.config["LOCAL_CACHE"]:
+        cache_of(app).deletions.increase()
+    client = redis_of(app)
+    if client is None:
+        return
+    try:
+        client.set(KEY_PREFIX + code, DELETED, ex=REDIS_CACHE_SECONDS)
+    except redis.RedisError:
+        log.exception(
+            "Redis did not answer: %r may be served from it for %d s", code, REDIS_CACHE_SECONDS
+        )
