@@ -89,9 +89,12 @@ class SQLiteStore:
         alias: str | None = None,
         expires_in: int | None = None,
         now: datetime | None = None,
+        new_code: Callable[[], str] = codes.new_code,
     ) -> Link:
         with self.pool.borrowed() as connection:
-            return links.create_link(connection, url, alias=alias, expires_in=expires_in, now=now)
+            return links.create_link(
+                connection, url, alias=alias, expires_in=expires_in, now=now, new_code=new_code
+            )
 
     def find_link(self, code: str) -> Link | None:
         with self.pool.borrowed() as connection:
@@ -145,7 +148,9 @@ class PostgresStore:
     """The shared store: PostgreSQL through psycopg 3, with a pool of connections per process.
 
     Times are TIMESTAMPTZ and days DATE in the database, and ISO 8601 UTC text in the records
-    the application sees, exactly as SQLite stores them.
+    the application sees, exactly as SQLite stores them. The pool does not test a connection
+    before lending it (that would cost a round trip per query): when PostgreSQL restarts, each
+    connection it kept fails one request (a 503 with Retry-After) and is replaced.
     """
 
     name = "postgresql"

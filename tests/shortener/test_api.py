@@ -11,10 +11,16 @@ from flask.testing import FlaskClient
 
 from helpers.shortener import api
 
-from .conftest import Clock
+from .conftest import STORES, Clock, settings_for_store
 from .support import create
 
 PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(params=STORES)
+def store_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return settings_for_store(request)
 
 
 def assert_problem(response: Any, status: int, detail_contains: str) -> None:

@@ -19,6 +19,10 @@ def test_defaults_are_closed_and_conservative() -> None:
     assert defaults["RATE_LIMIT_CREATE"] == "60/minute"
     assert defaults["MAX_CONTENT_LENGTH"] == 16 * 1024
     assert defaults["CLICK_FLUSH_SECONDS"] == 0.2
+    assert defaults["DATABASE_URL"] is None  # SQLite
+    assert defaults["REDIS_URL"] is None
+    assert defaults["LOCAL_CACHE"] is True
+    assert defaults["LOCAL_CACHE_REFRESH_SECONDS"] == 0.1
     config.validate(defaults)
 
 
@@ -32,6 +36,10 @@ def test_every_setting_comes_from_its_environment_variable() -> None:
         "SHORTENER_RATE_LIMIT_ENABLED": "off",
         "SHORTENER_ALLOW_PRIVATE_TARGETS": "YES",
         "SHORTENER_CLICK_FLUSH_SECONDS": "0.5",
+        "SHORTENER_DATABASE_URL": "postgresql://app@db.internal:5432/shortener",
+        "SHORTENER_REDIS_URL": "redis://cache.internal:6379/0",
+        "SHORTENER_LOCAL_CACHE": "false",
+        "SHORTENER_LOCAL_CACHE_REFRESH_SECONDS": "0.25",
         "UNRELATED": "ignored",
     }
     assert config.from_environment(environ) == {
@@ -43,6 +51,10 @@ def test_every_setting_comes_from_its_environment_variable() -> None:
         "RATE_LIMIT_ENABLED": False,
         "ALLOW_PRIVATE_TARGETS": True,
         "CLICK_FLUSH_SECONDS": 0.5,
+        "DATABASE_URL": "postgresql://app@db.internal:5432/shortener",
+        "REDIS_URL": "redis://cache.internal:6379/0",
+        "LOCAL_CACHE": False,
+        "LOCAL_CACHE_REFRESH_SECONDS": 0.25,
     }
 
 
@@ -57,6 +69,7 @@ def test_an_empty_variable_counts_as_unset() -> None:
         ("SHORTENER_RATE_LIMIT_ENABLED", "maybe", "true/false"),
         ("SHORTENER_ALLOW_PRIVATE_TARGETS", "2", "true/false"),
         ("SHORTENER_CLICK_FLUSH_SECONDS", "soon", "number of seconds"),
+        ("SHORTENER_LOCAL_CACHE", "sometimes", "true/false"),
     ],
 )
 def test_unreadable_variables_are_errors(variable: str, value: str, message: str) -> None:
@@ -89,6 +102,14 @@ def test_unreadable_variables_are_errors(variable: str, value: str, message: str
         ("CLICK_FLUSH_SECONDS", float("nan"), "CLICK_FLUSH_SECONDS"),
         ("CLICK_FLUSH_SECONDS", True, "CLICK_FLUSH_SECONDS"),
         ("CLICK_FLUSH_SECONDS", "0.2", "CLICK_FLUSH_SECONDS"),
+        ("DATABASE_URL", "mysql://db/shortener", "DATABASE_URL"),
+        ("DATABASE_URL", "/var/lib/shortener.sqlite3", "DATABASE_URL"),
+        ("DATABASE_URL", 5432, "DATABASE_URL"),
+        ("REDIS_URL", "memcached://cache:11211", "REDIS_URL"),
+        ("REDIS_URL", "localhost:6379", "REDIS_URL"),
+        ("LOCAL_CACHE", "true", "LOCAL_CACHE"),
+        ("LOCAL_CACHE_REFRESH_SECONDS", 0, "LOCAL_CACHE_REFRESH_SECONDS"),
+        ("LOCAL_CACHE_REFRESH_SECONDS", 120, "LOCAL_CACHE_REFRESH_SECONDS"),
     ],
 )
 def test_values_that_cannot_work_are_refused(key: str, value: Any, message: str) -> None:

@@ -7,12 +7,13 @@ import sqlite3
 from typing import Any
 from urllib.parse import quote
 
+import psycopg
 import pytest
 from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers.shortener import links
+from helpers.shortener import links, store
 
 from .support import one_app_for_all_examples
 from .test_api import assert_problem
@@ -68,6 +69,23 @@ def test_a_busy_database_is_503_with_retry_after(
     response = client.get("/abcdefg")
     assert_problem(response, 503, "busy")
     assert response.headers["Retry-After"] == "1"
+
+
+def test_postgresql_out_of_reach_is_503_with_retry_after(make_app: Any, postgres_url: str) -> None:
+    client = make_app(DATABASE_URL=postgres_url).test_client()
+    code = client.post("/api/links", json={"url": "https://example.com/"}).get_json()["code"]
+    name = postgres_url.rsplit("/", 1)[1]
+    admin = postgres_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as connection:
+        connection.execute(  # the server ends every session of the app: a restart, say
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+    response = client.get(f"/api/links/{code}")
+    assert_problem(response, 503, "cannot be reached")
+    assert response.headers["Retry-After"] == "1"
+    # Each connection the pool kept fails once and is replaced; then all is well again.
+    later = [client.get(f"/api/links/{code}").status_code for _ in range(store.POOL_SIZE + 1)]
+    assert set(later) <= {200, 503} and later[-1] == 200
 
 
 def test_other_database_errors_are_not_hidden(

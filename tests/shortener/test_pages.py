@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from helpers.shortener import db, links
 from helpers.shortener.pages import http_only
+from helpers.shortener.store import store_of
 
 from .conftest import Clock
 from .support import create
@@ -37,8 +37,7 @@ def hrefs(html: str) -> list[str]:
 
 def store_unchecked(app: Flask, url: str, code: str) -> None:
     """Put a link in the database without validation, as an old or tampered row would be."""
-    with app.app_context():
-        links.create_link(db.get_db(), url, alias=code)
+    store_of(app).create_link(url, alias=code)
 
 
 # The home page and the form
@@ -131,8 +130,7 @@ def test_a_refused_expiry_is_shown_again_with_the_reason(
     response = client.post("/", data=form)
     assert response.status_code == 400
     assert reason in page_text(response)
-    with app.app_context():
-        assert links.count_links(db.get_db()) == 0
+    assert store_of(app).count_links() == 0
 
 
 def test_the_chosen_expiry_stays_selected_when_the_form_comes_back(client: FlaskClient) -> None:

@@ -13,9 +13,15 @@ from werkzeug.test import Client
 
 from helpers.shortener.redirects import RedirectFastPath
 
-from .conftest import Clock
+from .conftest import STORES, Clock, settings_for_store
 from .support import create
 from .test_pages import store_unchecked
+
+
+@pytest.fixture(params=STORES)
+def store_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return settings_for_store(request)
 
 
 @pytest.fixture
