@@ -198,6 +198,9 @@ class BalancerServer(net.BackgroundServer):
         )
         self._checker.start()
 
+    def __enter__(self) -> BalancerServer:
+        return self
+
     def _check_every(self, interval: float) -> None:
         while not self._stopping.wait(interval):
             self.balancer.check_health()
