@@ -13,25 +13,37 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from helpers import net
+from helpers import gunicorn_ready, net
 
 NGINX_CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "nginx" / "shortener.conf"
 _UPSTREAM_SERVER = re.compile(r"^(\s*server 127\.0\.0\.1:)\d+( [^\n]*;\n)", re.MULTILINE)
+WORKERS_TIMEOUT = 30.0
 _LISTEN = re.compile(r"listen 127\.0\.0\.1:\d+;")
 
 
 def gunicorn(
     app: str, *, workers: int, name: str, env: dict[str, str] | None = None
 ) -> net.BackgroundProcess:
-    """Start `app` ("module:variable") under gunicorn, `workers` processes of one thread each."""
+    """Start `app` ("module:variable") under gunicorn, `workers` processes of one thread each.
+
+    Returns once every worker has loaded the app, not merely once the port accepts connections.
+    """
     port = net.free_port()
     command = [sys.executable, "-m", "gunicorn", app, f"--bind={net.LOOPBACK}:{port}"]
     command += [f"--workers={workers}", "--worker-class=gthread", "--threads=1"]
-    command += ["--no-control-socket", "--log-level=warning"]
-    return net.run_process(command, port, name=name, env=env, ready_timeout=30)
+    command += ["--no-control-socket", "--log-level=warning", "-c", "python:helpers.gunicorn_ready"]
+    server = net.run_process(command, port, name=name, env=env, ready_timeout=WORKERS_TIMEOUT)
+    deadline = time.monotonic() + WORKERS_TIMEOUT
+    while server.log().count(gunicorn_ready.READY) < workers:
+        if time.monotonic() > deadline or server.process.poll() is not None:
+            server.stop()
+            raise TimeoutError(f"{name}: {workers} workers not ready:\n{server.log()}")
+        time.sleep(0.02)
+    return server
 
 
 def nginx_binary() -> str | None:
