@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,13 +72,19 @@ def gunicorn(
 
 
 @contextmanager
-def shortener(settings: Settings) -> Iterator[net.BackgroundProcess]:
-    """The shortener under gunicorn with a fresh SQLite database and no rate limit."""
+def shortener(
+    settings: Settings, more_env: Mapping[str, str] | None = None
+) -> Iterator[net.BackgroundProcess]:
+    """The shortener under gunicorn with a fresh SQLite database and no rate limit.
+
+    `more_env` adds environment variables, e.g. SHORTENER_DATABASE_URL for another store.
+    """
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         env = {
             "SHORTENER_DATABASE": str(Path(scratch) / "links.sqlite3"),
             "SHORTENER_RATE_LIMIT_ENABLED": "false",
             "SHORTENER_API_KEY": "bench-key",
+            **(more_env or {}),
         }
         server = gunicorn("helpers.shortener:create_app()", settings, env)
         with server:
@@ -208,13 +214,13 @@ def report(results: dict[str, Result], goal_list: Sequence[Goal]) -> str:
     return "\n".join(lines)
 
 
-def parse_settings(argv: Sequence[str]) -> Settings:
-    """Read the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def argument_parser(description: str, *, links: int) -> argparse.ArgumentParser:
+    """The command line shared by the benchmarks: time, connections, links, gunicorn, generator."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--seconds", type=int, default=5, help="measured time per workload")
     parser.add_argument("--warmup", type=int, default=1, help="unmeasured time before each")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
-    parser.add_argument("--links", type=int, default=100, help="links the redirects cycle over")
+    parser.add_argument("--links", type=int, default=links, help="links the redirects go to")
     parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn worker processes")
     parser.add_argument("--worker-class", default=WORKER_CLASS, help="gunicorn worker class")
     parser.add_argument("--threads", type=int, default=THREADS, help="threads per gunicorn worker")
@@ -224,7 +230,11 @@ def parse_settings(argv: Sequence[str]) -> Settings:
         default="auto",
         help="load generator: wrk if installed (auto), or the Python one",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The Settings that a command line of `argument_parser` asked for."""
     use_wrk = args.load == "wrk" or (args.load == "auto" and wrk_available())
     return Settings(
         seconds=args.seconds,
@@ -238,15 +248,26 @@ def parse_settings(argv: Sequence[str]) -> Settings:
     )
 
 
+def parse_settings(argv: Sequence[str]) -> Settings:
+    """Read the command line."""
+    parser = argument_parser(__doc__.splitlines()[0], links=100)
+    return settings_from(parser.parse_args(argv))
+
+
+def describe(settings: Settings) -> str:
+    """One line saying how the load was made and how gunicorn served it."""
+    generator = "wrk" if settings.load is run_wrk else "a Python load generator"
+    return (
+        f"{settings.connections} connections, {settings.seconds:g} s each, with {generator}; "
+        f"gunicorn: {settings.workers} workers, {settings.worker_class}, "
+        f"{settings.threads} thread(s) each"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark, print the tables; 0 when every goal is met, else 1."""
     settings = parse_settings(sys.argv[1:] if argv is None else argv)
-    generator = "wrk" if settings.load is run_wrk else "a Python load generator"
-    print(
-        f"{settings.connections} connections, {settings.seconds:g} s each, with {generator}; "
-        f"gunicorn: {settings.workers} workers, {settings.worker_class}, "
-        f"{settings.threads} thread(s) each\n"
-    )
+    print(describe(settings) + "\n")
     results = run(settings)
     goal_list = goals(results, settings.connections)
     print(report(results, goal_list))
