@@ -2,7 +2,8 @@
 
 q1, the capstone: a memoize whose entries expire. The check runs the learner's decorator on a
 clock it controls, then puts it in front of a real shortener and deletes a link through the API:
-once the time-to-live has passed, the deleted link must stop redirecting.
+once the time-to-live has passed, the deleted link must stop redirecting. q2: the test that proves
+such a decorator right, run against a correct version and against broken ones.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from werkzeug.test import Client
 
 from helpers.cached_redirects import CachedRedirects, find_link, shortener_app, temporary_database
@@ -168,24 +170,30 @@ def _ignores_the_clock(seconds: float, clock: Clock = time.monotonic) -> Decorat
     return ttl_memoize(seconds)
 
 
-_SHARED: dict[tuple[Any, ...], tuple[float, Any]] = {}
+def _one_cache_for_all() -> Callable[..., Decorator]:
+    """Wrong: a ttl_memoize whose one dictionary serves every function it decorates, so they
+    answer for each other. Each call makes a fresh one, so that no check sees another's entries."""
+    shared: dict[tuple[Any, ...], tuple[float, Any]] = {}
+
+    def ttl_memoize(seconds: float, clock: Clock = time.monotonic) -> Decorator:
+        def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(func)
+            def wrapper(*args: Any) -> Any:
+                now = clock()
+                if args not in shared or now - shared[args][0] >= seconds:
+                    shared[args] = (now, func(*args))
+                return shared[args][1]
+
+            return wrapper
+
+        return decorate
+
+    return ttl_memoize
 
 
-def _one_cache_for_all(seconds: float, clock: Clock = time.monotonic) -> Decorator:
-    """Wrong: one dictionary for every decorated function, so they answer for each other."""
-
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(func)
-        def wrapper(*args: Any) -> Any:
-            now = clock()
-            if args in _SHARED and now - _SHARED[args][0] < seconds:
-                return _SHARED[args][1]
-            _SHARED[args] = (now, func(*args))
-            return _SHARED[args][1]
-
-        return wrapper
-
-    return decorate
+def _no_cache(seconds: float, clock: Clock = time.monotonic) -> Decorator:
+    """Wrong: calls the function every time; never stale, and no faster either."""
+    return lambda func: func
 
 
 q1 = Exercise(
@@ -200,5 +208,114 @@ q1 = Exercise(
         "decorate`. Write the time only when you compute a result, never on a hit.",
     ],
     solution=ttl_memoize,
-    wrong=[_never_expires, _sliding_expiry, _ignores_the_clock, _one_cache_for_all],
+    wrong=[_never_expires, _sliding_expiry, _ignores_the_clock, _one_cache_for_all()],
+)
+
+
+# q2: the test that proves a ttl_memoize right
+
+
+def test_ttl_memoize(ttl_memoize: Callable[..., Decorator]) -> None:
+    now = [0.0]
+    calls = []
+
+    def fetch(key: str) -> int:
+        calls.append(key)
+        return len(calls)
+
+    cached = ttl_memoize(10, clock=lambda: now[0])(fetch)
+    other = ttl_memoize(10, clock=lambda: now[0])(lambda key: "other")
+    assert cached("a") == 1 and cached("a") == 1, "a repeated call must come from the cache"
+    assert other("a") == "other", "each decorated function must have its own cache"
+    now[0] = 6.0
+    assert cached("a") == 1, "6 s after it was computed, the result is still young"
+    now[0] = 10.5
+    assert cached("a") == 2, "10.5 s after it was computed, it must be computed again"
+
+
+BROKEN_VERSIONS: tuple[tuple[Callable[[], Callable[..., Decorator]], str], ...] = (
+    (lambda: _no_cache, "caches nothing at all (it calls the function every time)"),
+    (lambda: _never_expires, "never expires anything (notebook 03's memoize)"),
+    (
+        lambda: _sliding_expiry,
+        "makes an entry young again on every hit, so that a popular entry never expires: "
+        "use the cached result once before the time-to-live is up, then check it expires anyway",
+    ),
+    (
+        lambda: _ignores_the_clock,
+        "reads time.monotonic() itself instead of the clock it is given",
+    ),
+    (
+        _one_cache_for_all,
+        "keeps one cache for every function it decorates: decorate two functions and call both "
+        "with the same argument",
+    ),
+)
+
+
+def _failure_of(
+    test: Callable[[Callable[..., Decorator]], None], version: Callable[..., Decorator]
+) -> str:
+    """How `test(version)` failed, or '' if it passed."""
+    try:
+        test(version)
+    except NotImplementedError:
+        raise
+    except (Exception, pytest.fail.Exception) as error:
+        return f"{type(error).__name__}: {error}".strip()
+    return ""
+
+
+def _check_test(candidate: Callable[[Callable[..., Decorator]], None]) -> None:
+    require(callable(candidate), "the answer should be a function test_ttl_memoize(ttl_memoize).")
+    failure = _failure_of(candidate, ttl_memoize)
+    require(
+        not failure,
+        f"your test fails against a correct ttl_memoize ({failure}). Give it a clock you move "
+        "by hand: `now = [0.0]` and `clock=lambda: now[0]`.",
+    )
+    for make_version, bug in BROKEN_VERSIONS:
+        require(
+            bool(_failure_of(candidate, make_version())),
+            f"your test passes a broken ttl_memoize that {bug}.",
+        )
+
+
+def _asserts_nothing(ttl_memoize: Callable[..., Decorator]) -> None:
+    """Wrong: runs the decorator, checks nothing."""
+    ttl_memoize(10)(len)("abc")
+
+
+def _caching_only(ttl_memoize: Callable[..., Decorator]) -> None:
+    """Wrong: proves that results are kept, never that they expire."""
+    calls: list[str] = []
+    cached = ttl_memoize(10, clock=lambda: 0.0)(calls.append)
+    cached("a"), cached("a")
+    assert calls == ["a"]
+
+
+def _expiry_without_a_hit(ttl_memoize: Callable[..., Decorator]) -> None:
+    """Wrong: never uses the entry before it expires, so a sliding expiry passes."""
+    now, calls = [0.0], list[str]()
+    cached = ttl_memoize(10, clock=lambda: now[0])(calls.append)
+    other = ttl_memoize(10, clock=lambda: now[0])(lambda key: "other")
+    cached("a"), cached("a")
+    assert calls == ["a"] and other("a") == "other"
+    now[0] = 10.5
+    cached("a")
+    assert calls == ["a", "a"]
+
+
+q2 = Exercise(
+    "a test that catches every broken ttl_memoize",
+    _check_test,
+    hints=[
+        "Control time: `now = [0.0]`, then `ttl_memoize(10, clock=lambda: now[0])`, and move it "
+        "with `now[0] = 6.0`. Count the real calls with a function that appends to a list.",
+        "Call once at 0 s, again at 6 s (must be cached), then at 10.5 s (must be computed again, "
+        "although it was used at 6 s). And decorate a second function: called with the same "
+        "argument, it must return its own result.",
+    ],
+    solution=test_ttl_memoize,
+    wrong=[_asserts_nothing, _caching_only, _expiry_without_a_hit],
 )
