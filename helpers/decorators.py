@@ -107,8 +107,13 @@ class Memoized(Generic[P, R]):
         self.hits = 0
         self.misses = 0
 
+    @staticmethod
+    def key_of(args: tuple[object, ...], kwargs: dict[str, object]) -> Hashable:
+        """The cache key of one call: its arguments, keyword order ignored."""
+        return (args, tuple(sorted(kwargs.items())))
+
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        key = (args, tuple(sorted(kwargs.items())))
+        key = self.key_of(args, kwargs)
         if key in self.cache:
             self.hits += 1
             return self.cache[key]
@@ -116,6 +121,14 @@ class Memoized(Generic[P, R]):
         result = self.func(*args, **kwargs)
         self.cache[key] = result
         return result
+
+    def forget(self, *args: P.args, **kwargs: P.kwargs) -> bool:
+        """Drop the result kept for these arguments (invalidation); False if none was kept."""
+        key = self.key_of(args, kwargs)
+        if key not in self.cache:
+            return False
+        del self.cache[key]
+        return True
 
     def cache_clear(self) -> None:
         """Forget every result and reset the counters."""

@@ -109,6 +109,21 @@ def test_memoize_calls_the_function_once_per_distinct_arguments() -> None:
     assert (add.hits, add.misses, add.cache) == (0, 0, {})
 
 
+def test_memoize_forgets_one_result_on_request() -> None:
+    calls: list[str] = []
+
+    @memoize
+    def find(code: str) -> str | None:
+        calls.append(code)
+        return None
+
+    find("a"), find("b"), find("a")
+    assert find.forget("a") is True  # a remembered None counts: it was an entry
+    assert find.forget("a") is False
+    find("a"), find("b")
+    assert calls == ["a", "b", "a"]
+
+
 def test_memoize_keyword_order_does_not_matter() -> None:
     @memoize
     def box(width: int, height: int) -> tuple[int, int]:

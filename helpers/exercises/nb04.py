@@ -50,7 +50,14 @@ q1 = Exercise(
 
 
 def make_multipliers(count: int) -> list[Callable[[float], float]]:
-    return [lambda x, factor=factor: factor * x for factor in range(count)]
+    multipliers: list[Callable[[float], float]] = []
+    for factor in range(count):
+
+        def multiply(x: float, factor: int = factor) -> float:  # the default binds it now
+            return factor * x
+
+        multipliers.append(multiply)
+    return multipliers
 
 
 def _check_make_multipliers(candidate: Callable[[int], list[Callable[[float], float]]]) -> None:
