@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Flask
 
-from .shortener import clicks, create_app, db, linkcache, links
+from .shortener import clicks, create_app, db, linkcache, links, store
 from .shortener.codes import is_reserved
 from .shortener.redirects import CODE_PATH, redirect_to
 
@@ -29,9 +29,8 @@ DELETE_PATH = re.compile(f"/api/links{CODE_PATH.pattern}")
 
 
 def find_link(app: Flask, code: str) -> links.Link | None:
-    """The link stored under `code` in `app`'s database, asked for now (no cache)."""
-    with db.pool_of(app).borrowed() as connection:
-        return links.find_link(connection, code)
+    """The link stored under `code` in `app`'s store, asked for now (no cache)."""
+    return store.store_of(app).find_link(code)
 
 
 class CachedRedirects:
