@@ -27,7 +27,7 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.urls import iri_to_uri
 
-from . import links
+from . import links, metrics
 from .clicks import counter_of
 from .codes import ALIAS_PATTERN, is_reserved
 from .config import REDIRECT_STATUSES
@@ -45,6 +45,9 @@ STATUS_LINES = {status: f"{status} {HTTPStatus(status).phrase}" for status in RE
 # `iri_to_uri` takes about 6 us, a third of a fast redirect; popular links are asked for again
 # and again, and the answer for a URL never changes.
 location_of = lru_cache(maxsize=4096)(iri_to_uri)
+
+LOCAL_HITS = metrics.CACHE_LOOKUPS.labels(cache="local", result="hit")
+LOCAL_MISSES = metrics.CACHE_LOOKUPS.labels(cache="local", result="miss")
 
 
 def redirect_to(app: Flask, link: links.Link) -> tuple[str, Headers]:
@@ -90,9 +93,10 @@ class RedirectFastPath:
         cache = cache_of(self.app)
         deletions = cache.deletions.current()  # before the lookup: see linkcache
         link = cache.get(path[1], deletions)
+        (LOCAL_MISSES if link is None else LOCAL_HITS).inc()
         if link is None:
             try:
-                with pool_of(self.app).borrowed() as connection:
+                with metrics.query_timer("find_link"), pool_of(self.app).borrowed() as connection:
                     link = links.find_link(connection, path[1])
             except Exception:  # Flask tries again, and answers with its error handlers (503, 500)
                 return None
