@@ -7,8 +7,10 @@ compares the values after its requests with the values before them.
 
 from __future__ import annotations
 
+import json
 import secrets
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -183,3 +185,16 @@ def test_counts_add_up_across_gunicorn_workers(served: Any) -> None:
     assert healthy(after) - healthy(before) == sent
     counted_by = {path.name for path in folder.glob("counter_*.db")}
     assert len(counted_by) >= 2, f"one worker did all the work: {counted_by}"
+
+
+def test_gunicorn_workers_write_json_access_lines(served: Any) -> None:
+    server, _folder = served
+    response = requests.get(
+        f"{server.url}/healthz", headers={"X-Request-ID": "gunicorn-trace-1"}, timeout=10
+    )
+    assert response.headers["X-Request-ID"] == "gunicorn-trace-1"
+    deadline = time.monotonic() + 5
+    while '"gunicorn-trace-1"' not in server.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (line,) = (line for line in server.log().splitlines() if '"gunicorn-trace-1"' in line)
+    assert json.loads(line)["path"] == "/healthz"
