@@ -7,23 +7,19 @@ of 400 or more). A workload says what to send; it can describe itself as a wrk L
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import shutil
-import statistics
 import subprocess
+import sys
 import tempfile
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import urlsplit
 
-from helpers import net
+from helpers import loadgen
 
-REQUEST_TIMEOUT = 5.0
+REQUEST_TIMEOUT = loadgen.REQUEST_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -138,44 +134,22 @@ def parse_wrk(output: str) -> Result:
 
 
 def run_python(base_url: str, workload: Workload, connections: int, seconds: int) -> Result:
-    """Load `base_url` from `connections` threads, one keep-alive connection each, for `seconds`.
+    """Load `base_url` with helpers.loadgen from `connections` keep-alive connections for `seconds`.
 
     Slower than wrk (the client shares a GIL and the machine's cores with the server), so its
     numbers are a floor; compare apps measured with the same generator only.
     """
-    address = urlsplit(base_url)
-    host = address.hostname or net.LOOPBACK
-    latencies: list[list[float]] = [[] for _ in range(connections)]
-    errors = [0] * connections
-    deadline = time.monotonic() + seconds
-
-    def keep_busy(index: int) -> None:
-        client = http.client.HTTPConnection(host, address.port, REQUEST_TIMEOUT)
-        headers = {"Content-Type": "application/json"}
-        n = 0
-        while time.monotonic() < deadline:
-            method, path, body = workload.request(index, n)
-            n += 1
-            start = time.perf_counter()
-            try:
-                client.request(method, path, body, headers)
-                response = client.getresponse()
-                response.read()
-                failed = response.status >= 400
-            except (OSError, http.client.HTTPException):
-                client.close()
-                failed = True
-            latencies[index].append(time.perf_counter() - start)
-            errors[index] += failed
-        client.close()
-
-    threads = [threading.Thread(target=keep_busy, args=(i,)) for i in range(connections)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=seconds + 2 * REQUEST_TIMEOUT)
-    elapsed = time.monotonic() - started
-    every = [latency for per_connection in latencies for latency in per_connection]
-    cuts = statistics.quantiles(every, n=100)
-    return Result(len(every) / elapsed, cuts[49] * 1e3, cuts[98] * 1e3, sum(errors))
+    method = workload.request(0, 0)[0]
+    measured = loadgen.run_load(
+        base_url,
+        lambda n: workload.request(0, n)[1],
+        requests=sys.maxsize,
+        concurrency=connections,
+        max_seconds=seconds,
+        method=method,
+        body=lambda n: workload.request(0, n)[2],
+        progress=False,
+    )
+    answered = sum(count for status, count in measured.statuses.items() if status < 400)
+    failed = measured.requests - answered  # socket errors and every status of 400 or more
+    return Result(measured.requests_per_second, measured.p50_ms, measured.p99_ms, failed)
