@@ -6,7 +6,9 @@ and `links` (the SQLite store's connections and statements), `codes` and `valida
 rules), `clicks` (click counting), `api` and `pages` (the blueprints), `redirects` (the redirect,
 and its fast path in front of Flask), `linkcache` (links a process keeps), `cache` (finding a
 link: in memory, in Redis with REDIS_URL, in the store), `errors` (problem details),
-`ratelimit`, `qr`, `openapi`, and `cli` (`python -m helpers.shortener`).
+`ratelimit`, `qr`, `openapi`, `cli` (`python -m helpers.shortener`), and for the people who run
+it: `health` (/healthz, /readyz), `metrics` (/metrics), `accesslog` and `observe` (every request
+timed, counted and logged with a request id).
 
 Run it with `flask --app helpers.shortener run`, `gunicorn 'helpers.shortener:create_app()'`
 or `python -m helpers.shortener serve`. For speed under gunicorn, one worker per core plus one,
@@ -22,7 +24,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, cli, config, errors, openapi, pages, ratelimit, store
+from . import api, cli, config, errors, health, metrics, observe, openapi, pages, ratelimit, store
 from .codes import CodeConverter
 from .redirects import RedirectFastPath
 
@@ -43,13 +45,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(openapi.bp)
+    health.init_app(app)
+    metrics.init_app(app)
     app.wsgi_app = RedirectFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
+    observe.init_app(app)
     cli.init_app(app)
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        """Healthy when the store answers a query."""
-        store.store_of(app).ping()
-        return {"status": "ok"}
-
     return app

@@ -22,7 +22,7 @@ from werkzeug.exceptions import (
     UnsupportedMediaType,
 )
 
-from . import cache, codes, links
+from . import cache, codes, links, metrics
 from .clicks import current_counter
 from .db import real_current_app
 from .ratelimit import creation_limit
@@ -78,6 +78,7 @@ def shorten(new: NewLink) -> links.Link:
     """
     base_url()  # fail before storing anything if no short URL can be made
     if new.expires_in is not None and not 1 <= new.expires_in <= MAX_EXPIRES_IN:
+        metrics.reject("invalid_expiry")
         raise BadRequest(f"'expires_in' must be between 1 and {MAX_EXPIRES_IN} seconds")
     try:
         url = normalize_url(
@@ -87,14 +88,20 @@ def shorten(new: NewLink) -> links.Link:
         )
         alias = None if new.alias is None else codes.check_alias(new.alias)
     except (InvalidURL, codes.InvalidAlias) as error:
+        metrics.reject("invalid_url" if isinstance(error, InvalidURL) else "invalid_alias")
         raise BadRequest(str(error)) from None
     try:
         store = store_of(real_current_app())
-        return store.create_link(url, alias=alias, expires_in=new.expires_in)
+        with metrics.query_timer("create_link"):
+            link = store.create_link(url, alias=alias, expires_in=new.expires_in)
     except links.AliasTaken:
+        metrics.reject("alias_taken")
         raise Conflict(f"the alias {alias!r} is already taken") from None
     except links.NoFreeCode:
+        metrics.reject("no_free_code")
         raise ServiceUnavailable("no free code was found; try again") from None
+    metrics.LINKS_CREATED.inc()
+    return link
 
 
 def link_json(link: links.Link) -> dict[str, Any]:

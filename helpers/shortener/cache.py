@@ -26,7 +26,7 @@ from datetime import datetime
 import redis
 from flask import Flask
 
-from . import links
+from . import links, metrics
 from .db import per_process
 from .linkcache import cache_of
 from .links import Link
@@ -38,6 +38,11 @@ DELETED = b"deleted"
 REDIS_CACHE_SECONDS = 300
 REDIS_TIMEOUT_SECONDS = 0.25
 log = logging.getLogger(__name__)
+
+LOCAL_HITS = metrics.CACHE_LOOKUPS.labels(cache="local", result="hit")
+LOCAL_MISSES = metrics.CACHE_LOOKUPS.labels(cache="local", result="miss")
+REDIS_HITS = metrics.CACHE_LOOKUPS.labels(cache="redis", result="hit")
+REDIS_MISSES = metrics.CACHE_LOOKUPS.labels(cache="redis", result="miss")
 
 
 def redis_of(app: Flask) -> redis.Redis | None:
@@ -63,6 +68,7 @@ def find_link(app: Flask, code: str) -> Link | None:
     local = cache_of(app)
     deletions = local.deletions.current()  # before the lookup: see linkcache
     link = local.get(code, deletions)
+    (LOCAL_MISSES if link is None else LOCAL_HITS).inc()
     if link is None:
         link = find_shared(app, code)
         if link is not None:
@@ -74,19 +80,27 @@ def find_shared(app: Flask, code: str) -> Link | None:
     """The link under `code` from Redis, else from the store (then kept in Redis)."""
     client = redis_of(app)
     if client is None:
-        return store_of(app).find_link(code)
+        return find_stored(app, code)
     key = KEY_PREFIX + code
     try:
         kept = client.get(key)
     except redis.RedisError as error:
         log.warning("Redis did not answer (%s); asking the store", error)
-        return store_of(app).find_link(code)
+        return find_stored(app, code)
     if kept is not None and kept != DELETED:
+        REDIS_HITS.inc()
         return Link(**json.loads(kept))
-    link = store_of(app).find_link(code)
+    REDIS_MISSES.inc()
+    link = find_stored(app, code)
     if link is not None and kept is None:
         _keep(client, key, link)
     return link
+
+
+def find_stored(app: Flask, code: str) -> Link | None:
+    """The link under `code` from the store itself, the time it took counted in the metrics."""
+    with metrics.query_timer("find_link"):
+        return store_of(app).find_link(code)
 
 
 def _keep(client: redis.Redis, key: str, link: Link) -> None:

@@ -10,6 +10,9 @@ SHORTENER_BASE_URL, ...).
 from __future__ import annotations
 
 import json
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -61,9 +64,34 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, help="Port to listen on.")
-def serve(host: str, port: int) -> None:
-    """Run the shortener on Werkzeug's development server (loopback only by default)."""
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="gunicorn worker processes; 0 runs Werkzeug's development server instead.",
+)
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the shortener (loopback only by default): under gunicorn, or for development."""
+    if workers:
+        os.execv(sys.executable, gunicorn_command(host, port, workers))
     _app().run(host=host, port=port, debug=False)
+
+
+def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
+    """The gunicorn command line that serves the shortener with `gunicorn_conf.py`."""
+    config = Path(__file__).with_name("gunicorn_conf.py")
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        f"--config={config}",
+        f"--bind={host}:{port}",
+        f"--workers={workers}",
+        "--worker-class=gthread",
+        "--threads=1",
+        "helpers.shortener:create_app()",
+    ]
 
 
 @main.command("init-db")

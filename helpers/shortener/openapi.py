@@ -262,7 +262,7 @@ PATHS: dict[str, Any] = {
     },
     "/healthz": {
         "get": {
-            "summary": "Health check: the database answers.",
+            "summary": "Liveness: the process answers (nothing else is checked).",
             "responses": {
                 "200": {
                     "description": "Healthy.",
@@ -275,6 +275,43 @@ PATHS: dict[str, Any] = {
                         }
                     },
                 }
+            },
+        }
+    },
+    "/readyz": {
+        "get": {
+            "summary": "Readiness: every dependency answers; 503 names the ones that do not.",
+            "responses": {
+                str(status): {
+                    "description": description,
+                    "content": {
+                        JSON: {
+                            "schema": {
+                                "type": "object",
+                                "required": ["status", "checks"],
+                                "properties": {
+                                    "status": {"type": "string", "enum": [word]},
+                                    "checks": {
+                                        "type": "object",
+                                        "additionalProperties": {"type": "string"},
+                                    },
+                                },
+                            }
+                        }
+                    },
+                }
+                for status, description, word in [
+                    (200, "Ready: every check says ok.", "ready"),
+                    (503, "Not ready: the failing checks say why.", "unready"),
+                ]
+            },
+        }
+    },
+    "/metrics": {
+        "get": {
+            "summary": "Prometheus metrics, in its text format.",
+            "responses": {
+                "200": {"description": "The metrics.", "content": {"text/plain": {}}},
             },
         }
     },

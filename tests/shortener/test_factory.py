@@ -58,5 +58,5 @@ def test_every_top_level_path_of_the_app_is_a_reserved_word(app: Flask) -> None:
     """So no alias can ever hide one of the application's own pages."""
     owned = {rule.rule.split("/")[1] for rule in app.url_map.iter_rules()}
     words = {name for name in owned if name and "<" not in name and "." not in name}
-    assert words == {"api", "healthz", "static"}
+    assert words == {"api", "healthz", "metrics", "readyz", "static"}
     assert all(is_reserved(word) for word in words)

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import Client
 
+from helpers.shortener.observe import Observed
 from helpers.shortener.redirects import RedirectFastPath
 
 from .conftest import STORES, Clock, settings_for_store
@@ -27,7 +28,9 @@ def store_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
 @pytest.fixture
 def handed_to_flask(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The requests ("METHOD /path") that the fast path hands over to Flask, as they happen."""
-    fast_path = app.wsgi_app
+    observed = app.wsgi_app
+    assert isinstance(observed, Observed)  # the outermost layer: metrics and access log
+    fast_path = observed.wsgi_app
     assert isinstance(fast_path, RedirectFastPath)
     flask_wsgi_app = fast_path.flask_wsgi_app
     handed: list[str] = []
@@ -80,11 +83,13 @@ def test_everything_else_is_answered_by_flask(
 
 def test_the_fast_path_and_the_flask_view_answer_alike(app: Flask, client: FlaskClient) -> None:
     code = create(client, "https://bücher.example/ö?q=[1]")["code"]
-    fast_path = app.wsgi_app
+    observed = app.wsgi_app
+    assert isinstance(observed, Observed)  # the outermost layer: metrics and access log
+    fast_path = observed.wsgi_app
     assert isinstance(fast_path, RedirectFastPath)
-    flask_only = Client(fast_path.flask_wsgi_app)
+    fast_first, flask_only = Client(fast_path), Client(fast_path.flask_wsgi_app)
     for method in ("GET", "HEAD"):
-        fast = client.open(f"/{code}", method=method)
+        fast = fast_first.open(f"/{code}", method=method)
         slow = flask_only.open(f"/{code}", method=method)
         assert (fast.status, fast.headers.to_wsgi_list(), fast.data) == (
             slow.status,

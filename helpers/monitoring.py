@@ -1,0 +1,112 @@
+"""Reading Prometheus metrics back, and probing a shortener from the outside.
+
+What Prometheus itself does at every scrape, in a few lines: prometheus_client's parser reads the
+text format, and each sample becomes one entry, keyed by its name and its labels. Then the
+quantiles of a histogram, as PromQL's `histogram_quantile` computes them, and a synthetic probe:
+a customer's round trip (create, then follow) timed from outside the service.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from helpers.net import LOOPBACK
+
+Labels = frozenset[tuple[str, str]]
+Samples = dict[tuple[str, Labels], float]
+
+
+def parse(text: str) -> Samples:
+    """Every sample of a page in Prometheus's text format: (name, labels) -> value."""
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def scrape(base_url: str, timeout: float = 5.0) -> Samples:
+    """The samples `base_url`/metrics shows now; loopback servers only."""
+    if urlsplit(base_url).hostname not in (LOOPBACK, "localhost"):
+        raise ValueError(f"only loopback servers are scraped here, not {base_url!r}")
+    response = requests.get(f"{base_url.rstrip('/')}/metrics", timeout=timeout)
+    response.raise_for_status()
+    return parse(response.text)
+
+
+def total(samples: Mapping[tuple[str, Labels], float], name: str, **labels: str) -> float:
+    """The sum of the samples called `name` whose labels include `labels` (0 if none)."""
+    wanted = set(labels.items())
+    return sum(value for (found, has), value in samples.items() if found == name and wanted <= has)
+
+
+def series(samples: Mapping[tuple[str, Labels], float], prefix: str) -> set[tuple[str, Labels]]:
+    """The distinct series (name and labels) whose name starts with `prefix`."""
+    return {key for key in samples if key[0].startswith(prefix)}
+
+
+def histogram_quantile(q: float, buckets: Mapping[float, float]) -> float:
+    """The q-quantile (0 < q < 1) of a histogram's cumulative buckets (upper bound -> count),
+    interpolated linearly inside a bucket, as Prometheus's `histogram_quantile` does."""
+    bounds = sorted(buckets)
+    total_count = buckets[bounds[-1]]
+    if total_count == 0:
+        return math.nan
+    rank = q * total_count
+    lower, below = 0.0, 0.0
+    for bound in bounds:
+        if buckets[bound] >= rank:
+            if math.isinf(bound):
+                return lower  # beyond the last finite bucket: its bound is all we know
+            share = (rank - below) / (buckets[bound] - below)
+            return lower + (bound - lower) * share
+        lower, below = bound, buckets[bound]
+    return lower
+
+
+def buckets_of(samples: Mapping[tuple[str, Labels], float], histogram: str) -> dict[float, float]:
+    """The cumulative buckets of a histogram without labels: upper bound -> count."""
+    name = f"{histogram}_bucket"
+    return {
+        float(dict(labels)["le"]): value
+        for (found, labels), value in samples.items()
+        if found == name
+    }
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """One synthetic round trip: did it work, how long it took, and what failed."""
+
+    ok: bool
+    seconds: float
+    problem: str = ""
+
+
+def probe(base_url: str, timeout: float = 2.0) -> ProbeResult:
+    """Do what a customer does: create a link, follow it, check it leads to the right place."""
+    target = f"https://probe.example/{time.time_ns()}"
+    started = time.perf_counter()
+    try:
+        with requests.Session() as session:
+            created = session.post(f"{base_url}/api/links", json={"url": target}, timeout=timeout)
+            if created.status_code != 201:
+                return ProbeResult(
+                    False, time.perf_counter() - started, f"create: {created.status_code}"
+                )
+            code = created.json()["code"]
+            followed = session.get(f"{base_url}/{code}", allow_redirects=False, timeout=timeout)
+            if followed.headers.get("Location") != target:
+                return ProbeResult(
+                    False, time.perf_counter() - started, f"redirect: {followed.status_code}"
+                )
+    except requests.RequestException as error:
+        return ProbeResult(False, time.perf_counter() - started, type(error).__name__)
+    return ProbeResult(True, time.perf_counter() - started)

@@ -1,0 +1,200 @@
+"""metrics: /metrics counts requests, redirects, creations, rejections, cache lookups and queries;
+its series stay bounded whatever the codes asked for; under gunicorn the workers' counts add up.
+
+The metric objects belong to the process, shared by every app a test builds, so each test
+compares the values after its requests with the values before them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+
+from helpers import monitoring, net
+from helpers.shortener import metrics
+from helpers.shortener.cli import gunicorn_command
+
+from .support import create
+
+REQUESTS = "shortener_http_requests_total"
+REDIRECTS_TIMED = "shortener_redirect_duration_seconds_count"
+
+
+def read(client: FlaskClient) -> monitoring.Samples:
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    return monitoring.parse(response.get_data(as_text=True))
+
+
+def change(client: FlaskClient, action: Callable[[], Any]) -> Callable[..., float]:
+    """Run `action()`; return `delta(name, **labels)`, how much that sample grew meanwhile."""
+    before = read(client)
+    action()
+    after = read(client)
+    return lambda name, **labels: (
+        monitoring.total(after, name, **labels) - monitoring.total(before, name, **labels)
+    )
+
+
+def test_the_fast_path_reports_redirects_under_the_flask_route_name(app: Flask) -> None:
+    (rule,) = (rule.rule for rule in app.url_map.iter_rules() if rule.endpoint == "pages.follow")
+    assert rule == metrics.REDIRECT_ROUTE
+
+
+def test_requests_are_counted_by_route_template_and_status_class(client: FlaskClient) -> None:
+    code = create(client)["code"]
+
+    def visit() -> None:
+        assert client.get(f"/{code}").status_code == 302  # the fast path
+        assert client.get("/nO-such-code").status_code == 404  # Flask, same route
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/api/links/x/y/z").status_code == 404  # no route at all
+
+    delta = change(client, visit)
+    assert delta(REQUESTS, route="/<code:code>", status_class="3xx") == 1
+    assert delta(REQUESTS, route="/<code:code>", status_class="4xx") == 1
+    assert delta(REQUESTS, route="/healthz", status_class="2xx") == 1
+    assert delta(REQUESTS, route="unmatched", status_class="4xx") == 1
+    assert delta(REDIRECTS_TIMED) == 2
+    assert delta("shortener_redirect_duration_seconds_bucket", le="+Inf") == 2
+
+
+def test_creations_and_rejections_are_counted_by_reason(client: FlaskClient) -> None:
+    def attempts() -> None:
+        create(client, alias="taken-one")
+        for fields, status in [
+            ({"url": "https://example.com/", "alias": "taken-one"}, 409),
+            ({"url": "ftp://example.com/"}, 400),
+            ({"url": "https://example.com/", "alias": "no"}, 400),
+            ({"url": "https://example.com/", "expires_in": 0}, 400),
+        ]:
+            assert client.post("/api/links", json=fields).status_code == status
+
+    delta = change(client, attempts)
+    assert delta("shortener_links_created_total") == 1
+    for reason in ("alias_taken", "invalid_url", "invalid_alias", "invalid_expiry"):
+        assert delta("shortener_link_rejections_total", reason=reason) == 1, reason
+
+
+def test_the_rate_limit_counts_as_a_rejection(make_app: Any) -> None:
+    client = make_app(RATE_LIMIT_ENABLED=True, RATE_LIMIT_CREATE="2/minute").test_client()
+    statuses: list[int] = []
+
+    def flood() -> None:
+        for n in range(4):
+            response = client.post("/api/links", json={"url": f"https://example.com/{n}"})
+            statuses.append(response.status_code)
+
+    delta = change(client, flood)
+    assert 429 in statuses
+    assert delta("shortener_link_rejections_total", reason="rate_limited") == statuses.count(429)
+
+
+def test_a_wrong_rejection_reason_is_a_bug_caught_at_once() -> None:
+    with pytest.raises(ValueError, match="unknown rejection reason"):
+        metrics.reject("because")
+
+
+def test_cache_lookups_and_query_time_are_counted(client: FlaskClient) -> None:
+    code = create(client)["code"]
+
+    def follow_twice() -> None:
+        for _ in range(2):
+            assert client.get(f"/{code}").status_code == 302
+
+    delta = change(client, follow_twice)
+    assert delta("shortener_cache_lookups_total", cache="local", result="miss") == 1
+    assert delta("shortener_cache_lookups_total", cache="local", result="hit") == 1
+    assert delta("shortener_database_query_duration_seconds_count", operation="find_link") == 1
+
+
+def test_the_database_size_is_the_files_size(app: Flask, client: FlaskClient) -> None:
+    create(client)
+    files = [Path(app.config["DATABASE"]), Path(app.config["DATABASE"] + "-wal")]
+    on_disk = sum(path.stat().st_size for path in files if path.exists())
+    assert monitoring.total(read(client), metrics.DATABASE_SIZE) == on_disk > 0
+
+
+def test_thousands_of_codes_add_no_series(client: FlaskClient) -> None:
+    """One series per route and status class, never one per code: the count stays put."""
+    codes = [create(client, f"https://example.com/{n}")["code"] for n in range(20)]
+    for code in (codes[0], "unknown-code"):  # warm up: every kind of answer once
+        client.get(f"/{code}")
+    warm = monitoring.series(read(client), "shortener_")
+
+    for n in range(3000):
+        client.get(f"/{codes[n % len(codes)]}" if n % 3 == 0 else f"/{secrets.token_hex(5)}")
+
+    assert monitoring.series(read(client), "shortener_") == warm
+
+
+# Under gunicorn: two processes, one set of numbers
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """`python -m helpers.shortener serve --workers 2`, metrics in a folder the test can see."""
+    folder = tmp_path_factory.mktemp("served")
+    (folder / "metrics").mkdir()
+    port = net.free_port()
+    command = [sys.executable, "-m", "helpers.shortener", "serve", f"--port={port}", "--workers=2"]
+    env = {
+        "SHORTENER_DATABASE": str(folder / "shortener.sqlite3"),
+        metrics.MULTIPROCESS_DIR: str(folder / "metrics"),
+    }
+    with net.run_process(
+        command, port, name="shortener-2-workers", env=env, ready_timeout=30
+    ) as server:
+        yield server, folder / "metrics"
+
+
+def test_serve_runs_gunicorn_with_its_configuration() -> None:
+    command = gunicorn_command("127.0.0.1", 8000, 3)
+    config = next(part for part in command if part.startswith("--config="))
+    assert Path(config.removeprefix("--config=")).name == "gunicorn_conf.py"
+    assert "--workers=3" in command and command[-1] == "helpers.shortener:create_app()"
+
+
+def test_counts_add_up_across_gunicorn_workers(served: Any) -> None:
+    server, folder = served
+    before = monitoring.scrape(server.url)
+    sent = 300
+
+    def health(_: int) -> int:  # a new connection each time, so both workers get some
+        return requests.get(f"{server.url}/healthz", timeout=10).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(health, range(sent))) == {200}
+    after = monitoring.scrape(server.url)
+
+    def healthy(samples: monitoring.Samples) -> float:
+        return monitoring.total(samples, REQUESTS, route="/healthz", status_class="2xx")
+
+    assert healthy(after) - healthy(before) == sent
+    counted_by = {path.name for path in folder.glob("counter_*.db")}
+    assert len(counted_by) >= 2, f"one worker did all the work: {counted_by}"
+
+
+def test_gunicorn_workers_write_json_access_lines(served: Any) -> None:
+    server, _folder = served
+    response = requests.get(
+        f"{server.url}/healthz", headers={"X-Request-ID": "gunicorn-trace-1"}, timeout=10
+    )
+    assert response.headers["X-Request-ID"] == "gunicorn-trace-1"
+    deadline = time.monotonic() + 5
+    while '"gunicorn-trace-1"' not in server.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (line,) = (line for line in server.log().splitlines() if '"gunicorn-trace-1"' in line)
+    assert json.loads(line)["path"] == "/healthz"

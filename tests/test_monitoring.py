@@ -1,0 +1,68 @@
+"""helpers.monitoring: the text format read back, histogram quantiles as PromQL computes them,
+and the synthetic probe against a live shortener and a dead address."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpers import monitoring, net
+from helpers.shortener import create_app
+
+PAGE = """\
+# TYPE demo_requests_total counter
+demo_requests_total{route="/a",status_class="2xx"} 7.0
+demo_requests_total{route="/a",status_class="5xx"} 1.0
+demo_requests_total{route="/b",status_class="2xx"} 2.0
+# TYPE demo_seconds histogram
+demo_seconds_bucket{le="0.1"} 50.0
+demo_seconds_bucket{le="0.2"} 90.0
+demo_seconds_bucket{le="+Inf"} 100.0
+demo_seconds_count 100.0
+demo_seconds_sum 9.0
+"""
+
+
+def test_samples_are_found_by_name_and_labels() -> None:
+    samples = monitoring.parse(PAGE)
+    assert monitoring.total(samples, "demo_requests_total") == 10
+    assert monitoring.total(samples, "demo_requests_total", route="/a") == 8
+    assert monitoring.total(samples, "demo_requests_total", status_class="5xx") == 1
+    assert monitoring.total(samples, "nothing_total") == 0
+    assert len(monitoring.series(samples, "demo_requests")) == 3
+
+
+def test_histogram_quantiles_interpolate_inside_a_bucket() -> None:
+    buckets = monitoring.buckets_of(monitoring.parse(PAGE), "demo_seconds")
+    assert buckets == {0.1: 50, 0.2: 90, math.inf: 100}
+    assert math.isclose(monitoring.histogram_quantile(0.5, buckets), 0.1)
+    assert math.isclose(monitoring.histogram_quantile(0.7, buckets), 0.15)
+    assert monitoring.histogram_quantile(0.99, buckets) == 0.2  # in +Inf: the last bound
+    assert math.isnan(monitoring.histogram_quantile(0.5, {0.1: 0, math.inf: 0}))
+
+
+def test_only_loopback_is_scraped() -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        monitoring.scrape("http://example.com")
+
+
+@pytest.fixture
+def shortener(tmp_path: Path) -> Iterator[net.BackgroundServer]:
+    app = create_app({"DATABASE": str(tmp_path / "probe.sqlite3"), "RATE_LIMIT_ENABLED": False})
+    with net.serve_wsgi(app) as server:
+        yield server
+
+
+def test_the_probe_makes_a_round_trip(shortener: net.BackgroundServer) -> None:
+    result = monitoring.probe(shortener.url)
+    assert result.ok and result.problem == "" and result.seconds > 0
+    scraped = monitoring.scrape(shortener.url)
+    assert monitoring.total(scraped, "shortener_links_created_total") >= 1
+
+
+def test_the_probe_reports_a_dead_service() -> None:
+    result = monitoring.probe(f"http://127.0.0.1:{net.free_port()}", timeout=1)
+    assert not result.ok and result.problem == "ConnectionError"
