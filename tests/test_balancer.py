@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from helpers import loadgen, net
-from helpers.balancer import Backend, Balancer, BalancerServer, serve_balancer
+from helpers.balancer import Backend, Balancer, BalancerServer, Strategy, serve_balancer
 
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
 
@@ -79,7 +79,8 @@ def test_least_connections_sends_less_to_a_slow_backend() -> None:
         net.serve_wsgi(fast, name="backend fast") as fast_server,
     ):
         backend_urls = {"slow": slow_server.url, "fast": fast_server.url}
-        for strategy, expected_share_of_slow in (("round_robin", 0.5), ("least_connections", 0.0)):
+        cases: list[tuple[Strategy, float]] = [("round_robin", 0.5), ("least_connections", 0.0)]
+        for strategy, expected_share_of_slow in cases:
             with serve_balancer(backend_urls, strategy=strategy, interval=60) as balancer:
                 result = loadgen.run_load(
                     balancer.url, ["/slow"], requests=60, concurrency=4, progress=False

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from functools import partial
 
 from helpers.exercises import Exercise, NotYet, require
 from helpers.sharding import moved_keys
@@ -71,6 +72,10 @@ def modulo_moves(keys: list[int], shards: int) -> int:
     return sum(key % shards != key % (shards + 1) for key in keys)
 
 
+def _modulo_shard(key: str, shards: int) -> str:
+    return str(int(key) % shards)
+
+
 def _check_modulo_moves(candidate: Callable[[list[int], int], int]) -> None:
     require(callable(candidate), "the answer should be a function modulo_moves(keys, shards).")
     numbers = random.Random(11)
@@ -78,8 +83,8 @@ def _check_modulo_moves(candidate: Callable[[list[int], int], int]) -> None:
         keys = [numbers.randrange(10**9) for _ in range(2_000)]
         expected = moved_keys(
             [str(key) for key in keys],
-            lambda k, n=shards: str(int(k) % n),
-            lambda k, n=shards: str(int(k) % (n + 1)),
+            partial(_modulo_shard, shards=shards),
+            partial(_modulo_shard, shards=shards + 1),
         )
         got = candidate(list(keys), shards)
         require(
