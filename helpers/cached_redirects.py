@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Flask
 
-from .shortener import clicks, create_app, db, linkcache, links, store
+from .shortener import close_app, create_app, links, store
 from .shortener.codes import is_reserved
 from .shortener.redirects import CODE_PATH, redirect_to
 
@@ -89,11 +89,4 @@ def shortener_app(database: str, settings: Mapping[str, Any] | None = None) -> I
     try:
         yield app
     finally:
-        close(app)
-
-
-def close(app: Flask) -> None:
-    """Store `app`'s pending clicks, then let go of its cache and its connections."""
-    clicks.close_counter(app)
-    linkcache.close_cache(app)
-    db.close_pool(app)
+        close_app(app)

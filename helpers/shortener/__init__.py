@@ -24,7 +24,23 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, cli, config, errors, health, metrics, observe, openapi, pages, ratelimit, store
+from . import (
+    api,
+    cache,
+    cli,
+    clicks,
+    config,
+    db,
+    errors,
+    health,
+    linkcache,
+    metrics,
+    observe,
+    openapi,
+    pages,
+    ratelimit,
+    store,
+)
 from .codes import CodeConverter
 from .redirects import RedirectFastPath
 
@@ -51,3 +67,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     observe.init_app(app)
     cli.init_app(app)
     return app
+
+
+def close_app(app: Flask) -> None:
+    """Store `app`'s pending clicks, then close its caches and connections in this process
+    (tests and notebooks that build apps; a server process does this at exit by itself)."""
+    clicks.close_counter(app)  # stores the pending clicks, so it goes first
+    linkcache.close_cache(app)
+    db.close_per_process(app, cache.REDIS)
+    store.close_store(app)
+    db.close_pool(app)

@@ -23,7 +23,12 @@ from flask.testing import FlaskClient
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from helpers import services
-from helpers.shortener import cache, clicks, config, create_app, db, linkcache, links, store
+from helpers.shortener import (
+    close_app,
+    config,
+    create_app,
+    links,
+)
 
 # pyproject.toml's norecursedirs replaces pytest's default list, so a `.hypothesis` folder in the
 # repository makes Hypothesis's pytest plugin warn at collection, and warnings are errors here.
@@ -116,11 +121,7 @@ def make_app(tmp_path: Any, store_settings: dict[str, Any]) -> Iterator[Any]:
 
     yield build
     for app in built:
-        clicks.close_counter(app)  # stores the pending clicks, so it goes first
-        linkcache.close_cache(app)
-        db.close_per_process(app, cache.REDIS)
-        store.close_store(app)
-        db.close_pool(app)
+        close_app(app)
 
 
 @pytest.fixture
