@@ -23,12 +23,8 @@ from flask.testing import FlaskClient
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from helpers import services
-from helpers.shortener import (
-    close_app,
-    config,
-    create_app,
-    links,
-)
+from helpers.shortener import close_app, config, create_app, links
+from helpers.shortener.store import Store, store_of
 
 # pyproject.toml's norecursedirs replaces pytest's default list, so a `.hypothesis` folder in the
 # repository makes Hypothesis's pytest plugin warn at collection, and warnings are errors here.
@@ -96,6 +92,12 @@ def settings_for_store(request: pytest.FixtureRequest) -> dict[str, Any]:
     if request.param == "sqlite":
         return {}
     return {"DATABASE_URL": request.getfixturevalue("postgres_url")}
+
+
+@pytest.fixture
+def store(app: Flask) -> Store:
+    """The test app's store."""
+    return store_of(app)
 
 
 @pytest.fixture

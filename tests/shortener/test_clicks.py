@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 
 from helpers.shortener import clicks, links
-from helpers.shortener.store import Store, store_of
+from helpers.shortener.store import Store
 
 from .conftest import STORES, settings_for_store
 
@@ -30,11 +30,6 @@ LONG = 60.0  # seconds between timed flushes: in a test, they never happen
 def store_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Every test here runs on SQLite and on PostgreSQL."""
     return settings_for_store(request)
-
-
-@pytest.fixture
-def store(app: Flask) -> Store:
-    return store_of(app)
 
 
 @pytest.fixture

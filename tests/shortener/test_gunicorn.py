@@ -108,6 +108,19 @@ def redirect_target(session: requests.Session, base_url: str, code: str) -> str 
     return response.headers["Location"] if response.status_code == 302 else None
 
 
+def race_for_alias(base_url: str, alias: str, racers: int) -> list[requests.Response]:
+    """`racers` threads creating a link under `alias` at the same instant, each to its own URL."""
+    start_line = threading.Barrier(racers, timeout=TIMEOUT)
+
+    def race(number: int) -> requests.Response:
+        with requests.Session() as session:
+            start_line.wait()
+            return create(session, base_url, f"{TARGET}/race/{number}", alias=alias)
+
+    with ThreadPoolExecutor(racers) as pool:
+        return list(pool.map(race, range(racers)))
+
+
 def stats(base_url: str, code: str) -> dict[str, Any]:
     """The JSON description of a link, clicks included."""
     response = requests.get(f"{base_url}/api/links/{code}", timeout=TIMEOUT)
@@ -147,17 +160,7 @@ def test_two_thousand_concurrent_creates_give_distinct_working_codes(
 def test_fifty_racing_creates_of_one_alias_give_one_201_and_49_409(
     shortener: net.BackgroundProcess,
 ) -> None:
-    racers = 50
-    start_line = threading.Barrier(racers, timeout=TIMEOUT)
-
-    def race(number: int) -> requests.Response:
-        with requests.Session() as session:
-            start_line.wait()
-            return create(session, shortener.url, f"{TARGET}/race/{number}", alias="the-race")
-
-    with ThreadPoolExecutor(racers) as pool:
-        responses = list(pool.map(race, range(racers)))
-
+    responses = race_for_alias(shortener.url, "the-race", racers=50)
     assert Counter(response.status_code for response in responses) == {201: 1, 409: 49}
     (winner,) = (response for response in responses if response.status_code == 201)
     assert stats(shortener.url, "the-race")["url"] == winner.json()["url"]

@@ -8,11 +8,9 @@ interval.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -27,6 +25,7 @@ from .test_gunicorn import (
     TIMEOUT,
     create,
     in_threads,
+    race_for_alias,
     redirect_many,
     start_gunicorn,
     stats,
@@ -76,16 +75,7 @@ def test_concurrent_creates_give_distinct_working_codes(shared: net.BackgroundPr
 def test_fifty_racing_creates_of_one_alias_give_one_201_and_49_409(
     shared: net.BackgroundProcess,
 ) -> None:
-    racers = 50
-    start_line = threading.Barrier(racers, timeout=TIMEOUT)
-
-    def race(number: int) -> requests.Response:
-        with requests.Session() as session:
-            start_line.wait()
-            return create(session, shared.url, f"{TARGET}/race/{number}", alias="shared-race")
-
-    with ThreadPoolExecutor(racers) as pool:
-        responses = list(pool.map(race, range(racers)))
+    responses = race_for_alias(shared.url, "shared-race", racers=50)
     assert Counter(response.status_code for response in responses) == {201: 1, 409: 49}
     (winner,) = (response for response in responses if response.status_code == 201)
     assert stats(shared.url, "shared-race")["url"] == winner.json()["url"]

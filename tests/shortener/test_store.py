@@ -23,11 +23,6 @@ def store_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
     return settings_for_store(request)
 
 
-@pytest.fixture
-def store(app: Flask) -> Store:
-    return store_of(app)
-
-
 def tally(link: links.Link, moment: datetime, clicks: int = 1) -> links.ClickTally:
     stamp = links.isoformat(moment)
     return links.ClickTally(link.id, link.code, stamp[:10], clicks, stamp)
