@@ -20,7 +20,9 @@ import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import pytest
 
 # A file of this name in a notebook's folder withholds the solutions (see `make student`).
 SOLUTIONS_WITHHELD = ".solutions-withheld"
@@ -139,3 +141,18 @@ def require(condition: bool, reason: str) -> None:
     """Raise `NotYet(reason)` unless `condition` holds: the building block of checkers."""
     if not condition:
         raise NotYet(reason)
+
+
+Subject = TypeVar("Subject")
+
+
+def failure_of(test: Callable[[Subject], None], subject: Subject) -> str:
+    """How a learner's `test(subject)` failed, or '' if it passed: for exercises whose answer is
+    a test, checked against a correct subject (it must pass) and broken ones (it must fail)."""
+    try:
+        test(subject)
+    except NotImplementedError:
+        raise
+    except (Exception, pytest.fail.Exception) as error:
+        return f"{type(error).__name__}: {error}".strip()
+    return ""

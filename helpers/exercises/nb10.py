@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from helpers import reference_app
-from helpers.exercises import Exercise, NotYet, require
+from helpers.exercises import Exercise, NotYet, failure_of, require
 from helpers.shortener import create_app
 from helpers.shortener.validation import InvalidURL, normalize_url
 
@@ -274,24 +274,11 @@ def test_other_shorteners_are_refused(validate: Callable[[str], str]) -> None:
     assert validate("https://notlnk.example/") == "https://notlnk.example/"
 
 
-def _failure_of(
-    test: Callable[[Callable[[str], str]], None], validate: Callable[[str], str]
-) -> str:
-    """How `test(validate)` failed, or '' if it passed."""
-    try:
-        test(validate)
-    except NotImplementedError:
-        raise
-    except (Exception, pytest.fail.Exception) as error:
-        return f"{type(error).__name__}: {error}".strip()
-    return ""
-
-
 def _check_test(candidate: Callable[[Callable[[str], str]], None]) -> None:
     require(
         callable(candidate), "the answer should be a function test_other_shorteners_are_refused."
     )
-    failure = _failure_of(candidate, CORRECT_VALIDATOR)
+    failure = failure_of(candidate, CORRECT_VALIDATOR)
     require(
         not failure,
         f"your test fails against a correct validator ({failure}). Wrap each call that should be "
@@ -299,7 +286,7 @@ def _check_test(candidate: Callable[[Callable[[str], str]], None]) -> None:
     )
     for buggy, bug in BUGGY_VALIDATORS:
         require(
-            bool(_failure_of(candidate, buggy)),
+            bool(failure_of(candidate, buggy)),
             f"your test passes against a buggy validator that {bug}.",
         )
 

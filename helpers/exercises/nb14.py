@@ -13,11 +13,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from werkzeug.test import Client
 
 from helpers.cached_redirects import CachedRedirects, find_link, shortener_app, temporary_database
-from helpers.exercises import Exercise, require
+from helpers.exercises import Exercise, failure_of, require
 from helpers.shortener.links import Link
 
 Clock = Callable[[], float]
@@ -253,22 +252,9 @@ BROKEN_VERSIONS: tuple[tuple[Callable[[], Callable[..., Decorator]], str], ...] 
 )
 
 
-def _failure_of(
-    test: Callable[[Callable[..., Decorator]], None], version: Callable[..., Decorator]
-) -> str:
-    """How `test(version)` failed, or '' if it passed."""
-    try:
-        test(version)
-    except NotImplementedError:
-        raise
-    except (Exception, pytest.fail.Exception) as error:
-        return f"{type(error).__name__}: {error}".strip()
-    return ""
-
-
 def _check_test(candidate: Callable[[Callable[..., Decorator]], None]) -> None:
     require(callable(candidate), "the answer should be a function test_ttl_memoize(ttl_memoize).")
-    failure = _failure_of(candidate, ttl_memoize)
+    failure = failure_of(candidate, ttl_memoize)
     require(
         not failure,
         f"your test fails against a correct ttl_memoize ({failure}). Give it a clock you move "
@@ -276,7 +262,7 @@ def _check_test(candidate: Callable[[Callable[..., Decorator]], None]) -> None:
     )
     for make_version, bug in BROKEN_VERSIONS:
         require(
-            bool(_failure_of(candidate, make_version())),
+            bool(failure_of(candidate, make_version())),
             f"your test passes a broken ttl_memoize that {bug}.",
         )
 
