@@ -22,6 +22,9 @@ from werkzeug.exceptions import HTTPException
 
 from .api import NewLink, find_or_404, link_json, link_with_clicks_json, shorten
 
+# gunicorn reads it by its path, never as a module: see its docstring.
+GUNICORN_CONF = Path(__file__).with_name("gunicorn_conf.py")
+
 DEFAULT_PORT = 8000
 
 
@@ -80,12 +83,11 @@ def serve(host: str, port: int, workers: int) -> None:
 
 def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
     """The gunicorn command line that serves the shortener with `gunicorn_conf.py`."""
-    config = Path(__file__).with_name("gunicorn_conf.py")
     return [
         sys.executable,
         "-m",
         "gunicorn",
-        f"--config={config}",
+        f"--config={GUNICORN_CONF}",
         f"--bind={host}:{port}",
         f"--workers={workers}",
         "--worker-class=gthread",
