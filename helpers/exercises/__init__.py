@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import inspect
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -156,3 +156,19 @@ def failure_of(test: Callable[[Subject], None], subject: Subject) -> str:
     except (Exception, pytest.fail.Exception) as error:
         return f"{type(error).__name__}: {error}".strip()
     return ""
+
+
+def check_test(
+    test: Callable[[Subject], None],
+    correct: Subject,
+    broken: Iterable[tuple[Subject, str]],
+    *,
+    name: str,
+    advice: str,
+) -> None:
+    """Check a learner's `test`: it must pass against `correct` (else `advice` says how to fix
+    it) and fail against each broken subject, whose bug the reason names."""
+    failure = failure_of(test, correct)
+    require(not failure, f"your test fails against a correct {name} ({failure}). {advice}")
+    for subject, bug in broken:
+        require(bool(failure_of(test, subject)), f"your test passes a broken {name} that {bug}.")

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from helpers import reference_app
-from helpers.exercises import Exercise, NotYet, failure_of, require
+from helpers.exercises import Exercise, NotYet, check_test, require
 from helpers.shortener import create_app
 from helpers.shortener.validation import InvalidURL, normalize_url
 
@@ -278,17 +278,13 @@ def _check_test(candidate: Callable[[Callable[[str], str]], None]) -> None:
     require(
         callable(candidate), "the answer should be a function test_other_shorteners_are_refused."
     )
-    failure = failure_of(candidate, CORRECT_VALIDATOR)
-    require(
-        not failure,
-        f"your test fails against a correct validator ({failure}). Wrap each call that should be "
-        "refused in `with pytest.raises(InvalidURL):`.",
+    check_test(
+        candidate,
+        CORRECT_VALIDATOR,
+        BUGGY_VALIDATORS,
+        name="validator",
+        advice="Wrap each call that should be refused in `with pytest.raises(InvalidURL):`.",
     )
-    for buggy, bug in BUGGY_VALIDATORS:
-        require(
-            bool(failure_of(candidate, buggy)),
-            f"your test passes against a buggy validator that {bug}.",
-        )
 
 
 def _asserts_nothing(validate: Callable[[str], str]) -> None:

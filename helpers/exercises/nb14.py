@@ -16,7 +16,7 @@ from typing import Any
 from werkzeug.test import Client
 
 from helpers.cached_redirects import CachedRedirects, find_link, shortener_app, temporary_database
-from helpers.exercises import Exercise, failure_of, require
+from helpers.exercises import Exercise, check_test, require
 from helpers.shortener.links import Link
 
 Clock = Callable[[], float]
@@ -254,17 +254,13 @@ BROKEN_VERSIONS: tuple[tuple[Callable[[], Callable[..., Decorator]], str], ...] 
 
 def _check_test(candidate: Callable[[Callable[..., Decorator]], None]) -> None:
     require(callable(candidate), "the answer should be a function test_ttl_memoize(ttl_memoize).")
-    failure = failure_of(candidate, ttl_memoize)
-    require(
-        not failure,
-        f"your test fails against a correct ttl_memoize ({failure}). Give it a clock you move "
-        "by hand: `now = [0.0]` and `clock=lambda: now[0]`.",
+    check_test(
+        candidate,
+        ttl_memoize,
+        ((make_version(), bug) for make_version, bug in BROKEN_VERSIONS),
+        name="ttl_memoize",
+        advice="Give it a clock you move by hand: `now = [0.0]` and `clock=lambda: now[0]`.",
     )
-    for make_version, bug in BROKEN_VERSIONS:
-        require(
-            bool(failure_of(candidate, make_version())),
-            f"your test passes a broken ttl_memoize that {bug}.",
-        )
 
 
 def _asserts_nothing(ttl_memoize: Callable[..., Decorator]) -> None:
