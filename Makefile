@@ -28,9 +28,19 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
 
+# JupyterLab asks nothing and reaches no host off this machine. LAB_FLAGS: no news feed and no
+# update check on the server. In the browser, JupyterLab asks each new user in a toast whether to
+# fetch Jupyter news, and no flag stops that: LAB_SETTINGS makes "never" the default for news and
+# for the update check, written as the overrides.json of the venv's JupyterLab (a learner can
+# still turn news on in Settings). tests/test_lab_smoke.py starts JupyterLab with both.
+LAB_FLAGS := --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+LAB_SETTINGS := {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
+LAB_OVERRIDES = $(VENV)/share/jupyter/lab/settings/overrides.json
+
 # Jupyter refuses to run as root unless told to: containers and CI machines often are root.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+	@mkdir -p $(dir $(LAB_OVERRIDES)) && echo '$(LAB_SETTINGS)' > $(LAB_OVERRIDES)
+	$(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 		--ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True) \
 		notebooks/00_start_here.ipynb
 

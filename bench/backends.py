@@ -45,7 +45,7 @@ from bench.redirects import (
     shortener,
     shortener_link,
 )
-from helpers import services
+from helpers import programs, services
 from helpers.loadgen import zipf_paths
 
 ZIPF_EXPONENT = 1.1
@@ -165,9 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--zipf", type=float, default=ZIPF_EXPONENT, help="skew of the links' popularity"
     )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    missing = services.postgres_missing() or services.redis_missing()
+    missing = programs.missing(["postgresql", "redis"])
     if missing:
-        print(missing, file=sys.stderr)
+        print("\n".join(missing), file=sys.stderr)
         return 2
     settings = settings_from(args)
     print(

@@ -9,7 +9,6 @@ deploy/nginx/shortener.conf is written for fixed ports; `render_nginx_config` re
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -17,7 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from helpers import gunicorn_ready, net
+from helpers import gunicorn_ready, net, programs
 
 NGINX_CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "nginx" / "shortener.conf"
 _UPSTREAM_SERVER = re.compile(r"^(\s*server 127\.0\.0\.1:)\d+( [^\n]*;\n)", re.MULTILINE)
@@ -46,18 +45,6 @@ def gunicorn(
     return server
 
 
-def nginx_binary() -> str | None:
-    """Where nginx is installed (it lives in /usr/sbin, often not on a user's PATH)."""
-    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
-
-
-def nginx_missing() -> str | None:
-    """None when nginx is installed, otherwise the reason and how to install it."""
-    if nginx_binary():
-        return None
-    return "nginx is not installed: apt-get install nginx"
-
-
 def render_nginx_config(listen_port: int, backend_ports: Sequence[int]) -> str:
     """deploy/nginx/shortener.conf, listening on `listen_port`, with one upstream per backend."""
     if not backend_ports:
@@ -82,9 +69,9 @@ def _prefix_with(config: str, folder: Path) -> Path:
 
 def check_nginx_config(config: str) -> tuple[bool, str]:
     """Ask `nginx -t` about `config` in a temporary prefix: (valid, what nginx said)."""
-    binary = nginx_binary()
+    binary = programs.nginx_binary()
     if binary is None:
-        raise FileNotFoundError(nginx_missing())
+        raise FileNotFoundError(programs.missing(["nginx"])[0])
     with tempfile.TemporaryDirectory(prefix="nginx-check-") as folder:
         path = _prefix_with(config, Path(folder))
         command = [binary, "-t", "-q", "-p", folder, "-e", "logs/error.log", "-c", str(path)]
@@ -94,9 +81,9 @@ def check_nginx_config(config: str) -> tuple[bool, str]:
 
 def run_nginx(config: str, listen_port: int, folder: Path) -> net.BackgroundProcess:
     """Run nginx with `config` in the foreground, its logs and pid file under `folder`."""
-    binary = nginx_binary()
+    binary = programs.nginx_binary()
     if binary is None:
-        raise FileNotFoundError(nginx_missing())
+        raise FileNotFoundError(programs.missing(["nginx"])[0])
     path = _prefix_with(config, folder)
     command = [binary, "-p", str(folder), "-e", "logs/error.log", "-c", str(path)]
     return net.run_process([*command, "-g", "daemon off;"], listen_port, name="nginx")

@@ -3,7 +3,9 @@
 Every server here binds 127.0.0.1 on a port the operating system picks, so two notebooks (or two
 runs of one cell) never fight over a port. Each server has a name; starting a second server with
 the same name stops the first, which is what makes re-running a cell safe. `stop_all()` stops
-everything, and runs by itself when the Python process exits.
+everything, and runs by itself when the Python process exits. A server that is a child process
+also dies when this process is killed and no exit handler runs (a Jupyter kernel stopped with
+SIGKILL): `helpers.watchdog` then stops it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import socketserver
@@ -23,6 +26,8 @@ from pathlib import Path
 from typing import Any, Self
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from helpers import watchdog
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_TIMEOUT = 5.0
@@ -108,7 +113,12 @@ def running() -> list[str]:
     return list(_running)
 
 
-atexit.register(stop_all)
+def _at_exit() -> None:
+    stop_all()
+    watchdog.close()  # nothing is left for it to stop
+
+
+atexit.register(_at_exit)
 
 
 class _ThreadedServer(BackgroundServer):
@@ -177,7 +187,12 @@ def serve_wsgi(
 
 
 class BackgroundProcess(BackgroundServer):
-    """A command run as a child process that serves on a port; its output goes to a log file."""
+    """A command run as a child process that serves on a port; its output goes to a log file.
+
+    It runs in a process group of its own, which `stop()` ends with `stop_signal` (then SIGKILL),
+    deleting the directories `remove` afterwards. Should this Python process die without
+    stopping it, its watchdog does the same.
+    """
 
     def __init__(
         self,
@@ -188,20 +203,29 @@ class BackgroundProcess(BackgroundServer):
         env: dict[str, str] | None = None,
         cwd: str | Path | None = None,
         ready_timeout: float = 15.0,
+        stop_signal: signal.Signals = signal.SIGTERM,
+        remove: Sequence[str | Path] = (),
     ) -> None:
         super().__init__(name, port)
+        self.stop_signal = stop_signal
+        self.remove = tuple(Path(path) for path in remove)
         self.log_path = Path(tempfile.mkstemp(prefix=f"{name}-", suffix=".log")[1])
         _register(self)
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                list(command),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=cwd,
-                env={**os.environ, **(env or {})},
-                start_new_session=True,
-            )
         try:
+            with self.log_path.open("wb") as log:
+                self.process = subprocess.Popen(
+                    list(command),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=cwd,
+                    env={**os.environ, **(env or {})},
+                    start_new_session=True,
+                )
+        except BaseException:  # no such program, say: there is nothing to stop
+            super().stop()
+            raise
+        try:
+            watchdog.register(self.process.pid, stop_signal, remove)
             self._wait_until_ready(ready_timeout)
         except BaseException:
             self.stop()
@@ -229,15 +253,18 @@ class BackgroundProcess(BackgroundServer):
         return self.log_path.read_text(errors="replace")
 
     def stop(self, grace: float = DEFAULT_TIMEOUT) -> None:
-        """Stop the process group: SIGTERM, then SIGKILL if it is still alive after `grace` s."""
+        """Stop the process group: `stop_signal`, then SIGKILL if it still runs after `grace` s."""
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
+                os.killpg(self.process.pid, self.stop_signal)
             try:
                 self.process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        watchdog.unregister(self.process.pid)
+        for path in self.remove:
+            shutil.rmtree(path, ignore_errors=True)
         super().stop()
 
 
@@ -249,8 +276,21 @@ def run_process(
     env: dict[str, str] | None = None,
     cwd: str | Path | None = None,
     ready_timeout: float = 15.0,
+    stop_signal: signal.Signals = signal.SIGTERM,
+    remove: Sequence[str | Path] = (),
 ) -> BackgroundProcess:
-    """Start `command`, which must listen on `port` (see `free_port()`), and wait for it."""
+    """Start `command`, which must listen on `port` (see `free_port()`), and wait for it.
+
+    `stop_signal` stops it well (SIGINT for PostgreSQL); the directories `remove` are deleted
+    once it has stopped.
+    """
     return BackgroundProcess(
-        name or Path(command[0]).name, command, port, env=env, cwd=cwd, ready_timeout=ready_timeout
+        name or Path(command[0]).name,
+        command,
+        port,
+        env=env,
+        cwd=cwd,
+        ready_timeout=ready_timeout,
+        stop_signal=stop_signal,
+        remove=remove,
     )

@@ -9,16 +9,15 @@ tuned for throwaway work, not for safety: PostgreSQL runs with `fsync=off`, Redi
 
 PostgreSQL refuses to run as root (a database server should not own the machine), so as root
 `initdb` and `postgres` run as the `postgres` system user that the package creates, in a
-directory that user owns.
+directory that user owns. Should this process die without stopping them, `helpers.watchdog`
+stops them and deletes their directories.
 """
 
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import pwd
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -27,10 +26,8 @@ from pathlib import Path
 
 import psycopg
 
-from . import net
+from . import net, programs
 
-INSTALL = "install them with `apt-get install postgresql redis-server` (Debian, Ubuntu)"
-POSTGRES_USER = "postgres"  # the system account the package creates, used when we are root
 DATABASE = "shortener"  # the database created, and the role that owns it
 START_TIMEOUT = 30.0
 POSTGRES_SETTINGS = {
@@ -43,43 +40,20 @@ POSTGRES_SETTINGS = {
 }
 
 
-def postgres_bin() -> Path | None:
-    """The folder holding `initdb` and `postgres`: on the PATH, else Debian's versioned folder."""
-    on_path = shutil.which("initdb")
-    if on_path and shutil.which("postgres"):
-        return Path(on_path).resolve().parent
-    versions = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-        key=lambda path: int(Path(path).parts[-3]) if Path(path).parts[-3].isdigit() else 0,
-    )
-    return Path(versions[-1]).parent if versions else None
-
-
-def postgres_missing() -> str | None:
-    """None when a PostgreSQL server can be started here, else the reason and the remedy."""
-    if postgres_bin() is None:
-        return f"PostgreSQL's initdb and postgres are not installed: {INSTALL}"
-    if os.geteuid() == 0:
-        try:
-            pwd.getpwnam(POSTGRES_USER)
-        except KeyError:
-            return f"running as root, PostgreSQL needs the '{POSTGRES_USER}' user: {INSTALL}"
-    return None
-
-
-def redis_missing() -> str | None:
-    """None when a Redis server can be started here, else the reason and the remedy."""
-    if shutil.which("redis-server") is None:
-        return f"redis-server is not installed: {INSTALL}"
-    return None
-
-
 class PostgresServer(net.BackgroundProcess):
     """A PostgreSQL server with one database, `shortener`, that its role `shortener` owns."""
 
     def __init__(self, name: str, directory: Path, port: int, command: list[str]) -> None:
         self.directory = directory
-        super().__init__(name, command, port, cwd=directory, ready_timeout=START_TIMEOUT)
+        super().__init__(
+            name,
+            command,
+            port,
+            cwd=directory,
+            ready_timeout=START_TIMEOUT,
+            stop_signal=signal.SIGINT,
+            remove=[directory],
+        )
 
     @property
     def url(self) -> str:
@@ -87,14 +61,14 @@ class PostgresServer(net.BackgroundProcess):
         return f"postgresql://{DATABASE}@{self.host}:{self.port}/{DATABASE}"
 
     def stop(self, grace: float = net.DEFAULT_TIMEOUT) -> None:
-        """Shut down fast (SIGINT: end every session, no waiting for clients), then delete."""
+        """Shut down fast: SIGINT to the postmaster alone, which ends every session without
+        waiting for clients; then, if it still runs, its group is stopped and the data deleted."""
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.process.pid, signal.SIGINT)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=grace)
-        super().stop(grace)  # SIGTERM, then SIGKILL, if it is still running
-        shutil.rmtree(self.directory, ignore_errors=True)
+        super().stop(grace)
 
 
 class RedisServer(net.BackgroundProcess):
@@ -102,33 +76,30 @@ class RedisServer(net.BackgroundProcess):
 
     def __init__(self, name: str, directory: Path, port: int, command: list[str]) -> None:
         self.directory = directory
-        super().__init__(name, command, port, cwd=directory, ready_timeout=START_TIMEOUT)
+        super().__init__(
+            name, command, port, cwd=directory, ready_timeout=START_TIMEOUT, remove=[directory]
+        )
 
     @property
     def url(self) -> str:
         """Where to connect: redis://127.0.0.1:PORT/0."""
         return f"redis://{self.host}:{self.port}/0"
 
-    def stop(self, grace: float = net.DEFAULT_TIMEOUT) -> None:
-        """Stop the server (SIGTERM; nothing to save), then delete its directory."""
-        super().stop(grace)
-        shutil.rmtree(self.directory, ignore_errors=True)
-
 
 def start_postgres(name: str = "postgres") -> PostgresServer:
     """A fresh PostgreSQL server on a free loopback port, with the database `shortener`."""
-    reason = postgres_missing()
-    if reason is not None:
-        raise RuntimeError(reason)
-    programs = postgres_bin()
-    assert programs is not None
+    reasons = programs.missing(["postgresql"])
+    if reasons:
+        raise RuntimeError(reasons[0])
+    folder = programs.postgres_bin()
+    assert folder is not None
     directory = _directory_for_the_server(name)
     data = directory / "data"
-    initdb = [str(programs / "initdb"), "-D", str(data), "-U", DATABASE, "--auth=trust"]
+    initdb = [str(folder / "initdb"), "-D", str(data), "-U", DATABASE, "--auth=trust"]
     initdb += ["--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"]
     _run(_as_server_user(initdb), cwd=directory)
     port = net.free_port()
-    command = [str(programs / "postgres"), "-D", str(data), "-p", str(port)]
+    command = [str(folder / "postgres"), "-D", str(data), "-p", str(port)]
     command += ["-k", str(directory)]  # its Unix socket stays in the temporary directory
     for setting, value in POSTGRES_SETTINGS.items():
         command += ["-c", f"{setting}={value}"]
@@ -143,9 +114,9 @@ def start_postgres(name: str = "postgres") -> PostgresServer:
 
 def start_redis(name: str = "redis") -> RedisServer:
     """A fresh Redis server on a free loopback port that saves nothing to disk."""
-    reason = redis_missing()
-    if reason is not None:
-        raise RuntimeError(reason)
+    reasons = programs.missing(["redis"])
+    if reasons:
+        raise RuntimeError(reasons[0])
     directory = Path(tempfile.mkdtemp(prefix=f"{name}-"))
     port = net.free_port()
     command = ["redis-server", "--bind", net.LOOPBACK, "--port", str(port), "--dir", str(directory)]
@@ -157,7 +128,7 @@ def _directory_for_the_server(name: str) -> Path:
     """A new temporary directory that the user running PostgreSQL owns."""
     directory = Path(tempfile.mkdtemp(prefix=f"{name}-"))
     if os.geteuid() == 0:
-        account = pwd.getpwnam(POSTGRES_USER)
+        account = pwd.getpwnam(programs.POSTGRES_USER)
         os.chown(directory, account.pw_uid, account.pw_gid)
     return directory
 
@@ -167,7 +138,12 @@ def _as_server_user(command: list[str]) -> list[str]:
     the process we start is the server itself and our signals reach it."""
     if os.geteuid() != 0:
         return command
-    switch = ["setpriv", f"--reuid={POSTGRES_USER}", f"--regid={POSTGRES_USER}", "--init-groups"]
+    switch = [
+        "setpriv",
+        f"--reuid={programs.POSTGRES_USER}",
+        f"--regid={programs.POSTGRES_USER}",
+        "--init-groups",
+    ]
     return [*switch, "--", *command]
 
 

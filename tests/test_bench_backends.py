@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from helpers import services
+from helpers import programs
 
 ROOT = Path(__file__).resolve().parent.parent
 SETUPS = (
@@ -29,8 +29,8 @@ SETUPS = (
 def test_every_setup_serves_redirects_without_errors(
     prerequisite: Callable[[bool, str], None],
 ) -> None:
-    missing = services.postgres_missing() or services.redis_missing()
-    prerequisite(missing is None, str(missing))
+    reasons = programs.missing(["postgresql", "redis"])
+    prerequisite(not reasons, "; ".join(reasons))
     command = [sys.executable, "-m", "bench.backends", "--seconds=1", "--warmup=0"]
     command += ["--links=5", "--rounds=1", "--connections=4", "--load=python"]
     completed = subprocess.run(

@@ -1,17 +1,22 @@
 """`make lab` works for a learner, end to end: JupyterLab from the venv, in a real browser.
 
-The server starts as `make lab` starts it, on a free loopback port with a token, in a temporary
-folder holding a copy of notebook 00 with its outputs cleared (so that every output seen comes
-from this run, and JupyterLab's autosave never touches the committed file), and with its own
-empty settings. Headless Chromium opens the notebook, runs all cells from
-the Run menu, and must see the environment report say `ok` and the exercise checker answer.
-Requests that would leave the machine are blocked and recorded.
+The server starts as `make lab` starts it, with the Makefile's own LAB_FLAGS and LAB_SETTINGS
+(read from the Makefile, so they cannot drift), on a free loopback port with a token, in a
+temporary folder holding a copy of notebook 00 with its outputs cleared (so that every output
+seen comes from this run, and JupyterLab's autosave never touches the committed file), and with
+its own empty user settings. Headless Chromium opens the notebook, runs all cells from the Run
+menu, and must see the environment report say `ok` and the exercise checker answer, and no toast
+(JupyterLab asks whether to fetch Jupyter news in one, unless LAB_SETTINGS says never). Requests
+that would leave the machine are blocked and recorded.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
+import shlex
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,16 +28,37 @@ from playwright.sync_api import Browser, Page, Route, expect
 
 from helpers import net
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "00_start_here.ipynb"
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "notebooks" / "00_start_here.ipynb"
 OPENED = "notebooks/00_start_here.ipynb"
 TIMEOUT_MS = 60_000
 SERVER_READY_S = 90
+TOAST = ".Toastify__toast"  # every JupyterLab notification shown as a toast (react-toastify)
+# A rule given to make with --eval: it prints the two variables, expanded as `make lab` sees them.
+PRINT = "print-lab-configuration: ; $(info $(LAB_FLAGS))$(info $(LAB_SETTINGS))"
+
+
+def makefile_lab_configuration() -> tuple[list[str], str]:
+    """The Makefile's LAB_FLAGS, split as the shell splits them, and its LAB_SETTINGS (JSON)."""
+    command = [
+        "make",
+        "-s",
+        "--no-print-directory",
+        "-C",
+        str(ROOT),
+        f"--eval={PRINT}",
+        "print-lab-configuration",
+    ]
+    printed = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True)
+    flags, settings = printed.stdout.splitlines()
+    json.loads(settings)  # fail here, not by a JupyterLab that ignores a broken overrides.json
+    return shlex.split(flags), settings
 
 
 class Lab:
     """A JupyterLab server from this venv; `stop()` shuts its kernels down, then the server."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, flags: list[str], settings: str) -> None:
         self.token = secrets.token_hex(16)
         port = net.free_port()
         private = {
@@ -41,6 +67,11 @@ class Lab:
             "JUPYTERLAB_SETTINGS_DIR": root / "settings",
             "JUPYTERLAB_WORKSPACES_DIR": root / "workspaces",
         }
+        # `make lab` writes LAB_SETTINGS as the overrides.json of the venv's JupyterLab; here they
+        # go in a private application settings folder, so the test never writes into the venv.
+        app_settings = root / "app-settings"
+        app_settings.mkdir()
+        (app_settings / "overrides.json").write_text(settings, encoding="utf-8")
         command = [
             sys.executable,
             "-m",
@@ -52,8 +83,8 @@ class Lab:
             f"--ServerApp.root_dir={root}",
             f"--IdentityProvider.token={self.token}",
             "--ServerApp.allow_root=True",
-            "--LabApp.news_url=",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            f"--LabApp.app_settings_dir={app_settings}",
+            *flags,
         ]
         env = {name: str(path) for name, path in private.items()}
         self.server = net.run_process(
@@ -77,13 +108,14 @@ class Lab:
 
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Lab]:
+    flags, settings = makefile_lab_configuration()
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     (tmp_path / "notebooks").mkdir()
     nbformat.write(notebook, tmp_path / OPENED)
-    server = Lab(tmp_path)
+    server = Lab(tmp_path, flags, settings)
     yield server
     server.stop()
 
@@ -146,3 +178,8 @@ def test_a_learner_opens_notebook_00_and_runs_it(
     lines = [line.split(maxsplit=1) for line in text.splitlines() if line.strip()]
     assert [status for status, _ in lines] == ["ok"] * 4, lines
     assert blocked == [], "JupyterLab tried to reach a host off this machine"
+
+    # By now JupyterLab has long been restored, when it would have asked about Jupyter news (a
+    # toast that waits for an answer) or said that an update is available.
+    toasts = tab.locator(TOAST)
+    assert toasts.count() == 0, f"JupyterLab shows toasts: {toasts.all_text_contents()}"

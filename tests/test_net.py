@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import sys
+from pathlib import Path
 
 import pytest
 import requests
@@ -96,3 +98,21 @@ def test_run_process_reports_a_crash_with_its_output() -> None:
     command = [sys.executable, "-c", "import sys; print('no luck'); sys.exit(3)"]
     with pytest.raises(RuntimeError, match="exited with code 3:\nno luck"):
         net.run_process(command, net.free_port(), name="crasher")
+
+
+def test_run_process_stops_with_its_signal_and_deletes_its_directories(tmp_path: Path) -> None:
+    scratch = tmp_path / "scratch"
+    (scratch / "inside").mkdir(parents=True)
+    port = net.free_port()
+    command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
+    server = net.run_process(command, port, stop_signal=signal.SIGINT, remove=[scratch])
+    server.stop()
+    assert server.process.returncode == 0  # SIGINT: KeyboardInterrupt, a clean exit (not -15)
+    assert "Keyboard interrupt received" in server.log()
+    assert not scratch.exists()
+
+
+def test_a_program_that_cannot_start_is_not_left_registered() -> None:
+    with pytest.raises(FileNotFoundError):
+        net.run_process(["no-such-program-here"], net.free_port(), name="missing")
+    assert "missing" not in net.running()

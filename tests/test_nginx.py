@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from helpers import deploy, loadgen, net
+from helpers import deploy, loadgen, net, programs
 
 Prerequisite = Callable[[bool, str], None]
 
 
 @pytest.fixture
 def nginx_present(prerequisite: Prerequisite) -> None:
-    reason = deploy.nginx_missing()
-    prerequisite(reason is None, reason or "")
+    reasons = programs.missing(["nginx"])
+    prerequisite(not reasons, "; ".join(reasons))
 
 
 def test_rendering_puts_one_upstream_line_per_backend() -> None:

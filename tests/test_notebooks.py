@@ -15,6 +15,8 @@ import pytest
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from helpers import programs
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 IGNORED = ("# NBVAL_IGNORE_OUTPUT", "# NBVAL_SKIP")
@@ -31,6 +33,12 @@ CONTACT = re.compile(
     r"\brequests\.|\burlopen\(|HTTPS?Connection\(|create_connection\(|\.connect\(|"
     r"\bSession\(|\bsession\.|\bwebbrowser\.|\bpage\.goto\("
 )
+# Calls that start a system program's server, by the program `helpers.programs` knows it as.
+STARTS_PROGRAM = {
+    "postgresql": re.compile(r"\bstart_postgres\("),
+    "redis": re.compile(r"\bstart_redis\("),
+    "nginx": re.compile(r"\b(check_nginx_config|run_nginx)\("),
+}
 FORBIDDEN_CODE = {
     "binds every interface (0.0.0.0); bind 127.0.0.1": re.compile(r"0\.0\.0\.0"),
     "uses port 5000, taken by macOS's AirPlay": re.compile(r"port\s*=\s*5000\b|:5000\b"),
@@ -127,12 +135,39 @@ def network_problems(nb: NotebookNode) -> list[str]:
     return problems
 
 
+def needs_problems(nb: NotebookNode) -> list[str]:
+    """The system programs a notebook uses are named in its metadata and checked by its first cell.
+
+    The metadata is what the test run reads to skip the notebook where a program is missing; the
+    first code cell, `programs.require(...)` with the same names, is what stops it in JupyterLab.
+    """
+    needs = nb.metadata.get(programs.METADATA_KEY, {}).get("needs", [])
+    problems = [
+        f"the metadata names {key!r}, unknown to helpers.programs"
+        for key in needs
+        if key not in programs.PROGRAMS
+    ]
+    source = "\n".join(cell.source for cell in code_cells(nb))
+    for key, starts in STARTS_PROGRAM.items():
+        if starts.search(source) and key not in needs:
+            problems.append(f"the code starts {key} but the metadata does not say it needs it")
+    cells = code_cells(nb)
+    if needs:
+        call = "programs.require(" + ", ".join(f'"{key}"' for key in needs) + ")"
+        if not cells or call not in cells[0].source:
+            problems.append(f"the first code cell does not check the programs it needs: {call}")
+    elif "programs.require(" in source:
+        problems.append("a cell calls programs.require() but the metadata names no program")
+    return problems
+
+
 def notebook_problems(nb: NotebookNode, neighbours: tuple[str | None, str | None]) -> list[str]:
     return (
         execution_problems(nb)
         + comparison_problems(nb)
         + shape_problems(nb, neighbours)
         + network_problems(nb)
+        + needs_problems(nb)
     )
 
 
@@ -260,3 +295,38 @@ def test_loopback_example_hosts_and_mere_data_are_allowed(source: str) -> None:
     nb = good_notebook()
     nb.cells[1].source = source
     assert network_problems(nb) == []
+
+
+def with_first_code_cell(nb: NotebookNode, source: str) -> NotebookNode:
+    nb.cells[1].source = source
+    return nb
+
+
+def test_a_notebook_that_starts_a_program_it_does_not_declare_is_caught() -> None:
+    nb = with_first_code_cell(good_notebook(), "server = services.start_redis()")
+    assert needs_problems(nb) == ["the code starts redis but the metadata does not say it needs it"]
+
+
+def test_a_declared_need_without_its_check_in_the_first_cell_is_caught() -> None:
+    nb = good_notebook()
+    nb.metadata[programs.METADATA_KEY] = {"needs": ["postgresql", "redis"]}
+    nb.cells[2].source = 'programs.require("postgresql", "redis")'  # the second cell: too late
+    assert needs_problems(nb) == [
+        "the first code cell does not check the programs it needs: "
+        'programs.require("postgresql", "redis")'
+    ]
+    with_first_code_cell(
+        nb, 'from helpers import programs\n\nprograms.require("postgresql", "redis")'
+    )
+    assert needs_problems(nb) == []
+
+
+def test_an_unknown_program_and_a_check_without_metadata_are_caught() -> None:
+    nb = good_notebook()
+    nb.metadata[programs.METADATA_KEY] = {"needs": ["mysql"]}
+    with_first_code_cell(nb, 'programs.require("mysql")')
+    assert needs_problems(nb) == ["the metadata names 'mysql', unknown to helpers.programs"]
+    undeclared = with_first_code_cell(good_notebook(), 'programs.require("nginx")')
+    assert needs_problems(undeclared) == [
+        "a cell calls programs.require() but the metadata names no program"
+    ]

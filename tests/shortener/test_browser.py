@@ -2,7 +2,8 @@
 
 A person's path through the pages: fill in the form, get the short link and its QR code, follow
 the link, see the click counted. The browser is Debian's `chromium` (`.ci/run` installs it);
-without it the test is skipped here, and fails under CI, where a skip would hide a gap.
+without it the test is skipped here, and fails under CI, where a skip would hide a gap
+(the `chromium` fixture of tests/conftest.py).
 
 Nothing may leave the machine, yet following a short link sends the browser off to the link's
 target. Playwright's `page.route` cannot stop that: its handlers never see the hop a redirect
@@ -13,29 +14,17 @@ every other one, remembering where the browser tried to go.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, CDPSession, Page, expect, sync_playwright
+from playwright.sync_api import Browser, CDPSession, Page, expect
 
 from helpers import net
 from helpers.shortener import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MS = 10_000
 TARGET = "https://www.example.com/browser/test?lang=en"
 
@@ -60,21 +49,6 @@ class LoopbackGate:
             self._session.send("Fetch.failRequest", failure)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)"
-        if os.environ.get("CI", "").lower() in ("true", "1"):
-            pytest.fail(f"under CI the browser test must run: {reason}")
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000
-        )
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[net.BackgroundServer]:
     app = create_app({"DATABASE": str(tmp_path / "shortener.sqlite3"), "RATE_LIMIT_ENABLED": False})
@@ -83,8 +57,8 @@ def server(tmp_path: Path) -> Iterator[net.BackgroundServer]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1000, "height": 800})
+def page(chromium: Browser) -> Iterator[Page]:
+    context = chromium.new_context(viewport={"width": 1000, "height": 800})
     context.set_default_timeout(TIMEOUT_MS)
     yield context.new_page()
     context.close()
