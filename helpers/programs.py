@@ -15,31 +15,50 @@ import json
 import os
 import pwd
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 METADATA_KEY = "python-and-the-web"
 POSTGRES_USER = "postgres"  # the system account Debian's package creates; used when we are root
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's Chromium, which Playwright drives in the tests
+# Where the packages put what is not always on a user's PATH: Debian's versioned PostgreSQL
+# folders, Homebrew's keg-only postgresql@N (Apple silicon, then Intel), /usr/sbin for nginx.
+POSTGRES_FOLDERS = (
+    "/usr/lib/postgresql/*/bin",
+    "/opt/homebrew/opt/postgresql@*/bin",
+    "/usr/local/opt/postgresql@*/bin",
+)
+CHROMIUM_PATHS = ("/usr/bin/chromium", "/Applications/Chromium.app/Contents/MacOS/Chromium")
 
 
 def postgres_bin() -> Path | None:
-    """The folder holding `initdb` and `postgres`: on the PATH, else Debian's versioned folder."""
+    """The folder holding `initdb` and `postgres`: on the PATH, else the newest packaged one."""
     on_path = shutil.which("initdb")
     if on_path and shutil.which("postgres"):
         return Path(on_path).resolve().parent
-    versions = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-        key=lambda path: int(Path(path).parts[-3]) if Path(path).parts[-3].isdigit() else 0,
-    )
-    return Path(versions[-1]).parent if versions else None
+    folders = [
+        Path(initdb).parent
+        for pattern in POSTGRES_FOLDERS
+        for initdb in glob.glob(f"{pattern}/initdb")
+    ]
+    return max(folders, key=_major_version, default=None)
+
+
+def _major_version(folder: Path) -> int:
+    """16 for /usr/lib/postgresql/16/bin or /opt/homebrew/opt/postgresql@16/bin."""
+    digits = "".join(char for char in folder.parent.name if char.isdigit())
+    return int(digits) if digits else 0
 
 
 def nginx_binary() -> str | None:
     """Where nginx is installed (it lives in /usr/sbin, often not on a user's PATH)."""
     return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+
+
+def chromium_binary() -> str | None:
+    """Debian's Chromium, or the one Homebrew's cask puts in /Applications on macOS."""
+    return next((path for path in CHROMIUM_PATHS if os.access(path, os.X_OK)), None)
 
 
 def _postgres_problem() -> str | None:
@@ -65,18 +84,15 @@ class Program:
     name: str
     used_for: str
     debian: str  # the Debian/Ubuntu package (apt-get install ...)
-    macos: str  # the Homebrew formula (brew install ...)
+    macos: str  # what to give Homebrew's `brew install` on macOS
     problem: Callable[[], str | None]  # None when the program can run here, else what is wrong
-
-    def missing(self) -> str | None:
-        """None when this program can run here; else what is wrong and how to install it."""
-        problem = self.problem()
-        return None if problem is None else f"{self.name}: {problem}; {self.install}"
+    apt_systems: str = "Debian, Ubuntu"  # where `apt-get install {debian}` gives what is needed
 
     @property
     def install(self) -> str:
-        """How to install it, on Debian or Ubuntu and on macOS."""
-        return f"install it with `apt-get install {self.debian}` or `brew install {self.macos}`"
+        """The commands that install it, on Debian or Ubuntu and on macOS."""
+        apt, brew = f"sudo apt-get install {self.debian}", f"brew install {self.macos}"
+        return f"`{apt}` ({self.apt_systems}) or `{brew}` (macOS)"
 
 
 PROGRAMS = {
@@ -109,15 +125,16 @@ PROGRAMS = {
         Program(
             "chromium",
             "Chromium",
-            "the browser the tests drive: the shortener's pages, JupyterLab, the website",
+            "the browser the tests drive (the shortener's pages, JupyterLab, the website)",
             "chromium",
             "--cask chromium",
-            _absent(lambda: os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is not installed"),
+            _absent(chromium_binary, "Chromium is not installed"),
+            apt_systems="Debian; Ubuntu's package is a snap, which the tests do not use",
         ),
         Program(
             "npm",
             "npm",
-            "fetching mermaid and MathJax once for the website (`make site`)",
+            "fetches mermaid and MathJax once, for `make site` and the website's tests",
             "npm",
             "node",
             _absent(lambda: shutil.which("npm"), "npm is not installed"),
@@ -139,25 +156,30 @@ class MissingPrograms(RuntimeError):
 
 def missing(keys: Iterable[str]) -> list[str]:
     """For each program of `keys` that cannot run here, what is wrong and how to install it."""
-    return [reason for key in keys if (reason := PROGRAMS[key].missing()) is not None]
+    return [
+        f"{program.name}: {problem}; install it with {program.install}"
+        for program in (PROGRAMS[key] for key in keys)
+        if (problem := program.problem()) is not None
+    ]
 
 
-def names(keys: Iterable[str]) -> str:
+def names(keys: Sequence[str]) -> str:
     """'PostgreSQL and Redis': the programs' names, joined for a sentence."""
     named = [PROGRAMS[key].name for key in keys]
-    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    return " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
 
 
 def require(*keys: str) -> None:
     """Say that the programs `keys` are installed, or raise MissingPrograms saying what to do."""
     unknown = [key for key in keys if key not in PROGRAMS]
-    if unknown:
-        raise ValueError(f"unknown programs {unknown}: choose from {sorted(PROGRAMS)}")
+    if unknown or not keys:
+        raise ValueError(f"name one or more of {sorted(PROGRAMS)}, not {list(keys)}")
     reasons = missing(keys)
     if reasons:
-        lines = [f"This notebook needs {names(keys)}, and not all of them can run here:"]
+        lines = [f"This notebook needs {names(keys)}. Missing here:"]
         lines += [f"- {reason}" for reason in reasons]
-        lines.append("Install what is missing, then restart the kernel and run the notebook again.")
+        lines.append("Install it, then run this cell again. Until then, the cells that do not use")
+        lines.append("it still run one by one (Shift+Enter); Run All stops here.")
         raise MissingPrograms("\n".join(lines))
     here = {1: "it is", 2: "both are"}.get(len(keys), "all are")
     print(f"This notebook needs {names(keys)}: {here} installed here.")
@@ -178,13 +200,19 @@ def needed_by(notebooks: Path = NOTEBOOKS) -> dict[str, list[str]]:
     return users
 
 
-def report(notebooks: Path = NOTEBOOKS) -> None:
-    """A table of the optional programs: found or missing, who needs them, how to install them."""
+def report(notebooks: Path = NOTEBOOKS) -> bool:
+    """Print each optional program: who needs it, whether it is here, how to install it.
+
+    Returns True when every one of them can run here.
+    """
     users = needed_by(notebooks)
     for key, program in PROGRAMS.items():
-        status = "[found]  " if program.problem() is None else "[MISSING]"
+        problem = program.problem()
         numbers = users[key]
-        who = f"notebook{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"
-        who = who if numbers else "the tests only"
-        print(f"{status} {program.name:<11} {who}: {program.used_for}")
-        print(f"{'':22}apt-get install {program.debian}  |  brew install {program.macos}")
+        who = (
+            f"notebook{'s' * (len(numbers) > 1)} {', '.join(numbers)}" if numbers else "no notebook"
+        )
+        print(f"{program.name:<11} {who:<12} {program.used_for}")
+        print(f"    here:    {'found' if problem is None else f'MISSING ({problem})'}")
+        print(f"    install: {program.install}")
+    return all(program.problem() is None for program in PROGRAMS.values())

@@ -30,11 +30,11 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="module")
 def chromium(prerequisite: Callable[[bool, str], None]) -> Iterator[Browser]:
     """One headless Chromium per test module (Playwright's sync API runs one at a time)."""
-    reason = programs.PROGRAMS["chromium"].missing()
-    prerequisite(reason is None, reason or "")
+    reasons = programs.missing(["chromium"])
+    prerequisite(not reasons, "; ".join(reasons))
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(programs.CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000
+            executable_path=programs.chromium_binary(), args=CHROMIUM_ARGS, timeout=30_000
         )
         yield browser
         browser.close()

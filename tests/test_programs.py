@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import shutil
 from pathlib import Path
@@ -20,7 +21,7 @@ def nothing_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     """A machine with none of the system programs."""
     monkeypatch.setattr(shutil, "which", lambda *_args, **_kwargs: None)
     monkeypatch.setattr(glob, "glob", lambda _pattern: [])
-    monkeypatch.setattr(programs, "CHROMIUM", Path("/nowhere/chromium"))
+    monkeypatch.setattr(programs, "CHROMIUM_PATHS", ("/nowhere/chromium",))
 
 
 def write_notebook(folder: Path, name: str, needs: list[str] | None) -> Path:
@@ -37,8 +38,8 @@ def test_each_missing_program_says_how_to_install_it_on_debian_and_macos() -> No
     assert len(reasons) == len(programs.PROGRAMS)
     for program, reason in zip(programs.PROGRAMS.values(), reasons, strict=True):
         assert reason.startswith(f"{program.name}: ")
-        assert f"apt-get install {program.debian}`" in reason
-        assert f"brew install {program.macos}`" in reason
+        assert f"`sudo apt-get install {program.debian}` (" in reason
+        assert f"`brew install {program.macos}` (macOS)" in reason
 
 
 @pytest.mark.usefixtures("nothing_installed")
@@ -46,7 +47,7 @@ def test_require_stops_with_one_message_and_no_traceback() -> None:
     with pytest.raises(programs.MissingPrograms) as raised:
         programs.require("postgresql", "redis")
     shown = raised.value._render_traceback_()
-    assert shown[0] == "This notebook needs PostgreSQL and Redis, and not all of them can run here:"
+    assert shown[0] == "This notebook needs PostgreSQL and Redis. Missing here:"
     assert [line for line in shown if line.startswith("- ")] == [
         f"- {reason}" for reason in programs.missing(["postgresql", "redis"])
     ]
@@ -66,8 +67,10 @@ def test_require_says_so_when_everything_is_here(
 
 
 def test_an_unknown_program_is_a_mistake_in_the_notebook() -> None:
-    with pytest.raises(ValueError, match="unknown programs"):
+    with pytest.raises(ValueError, match="name one or more of"):
         programs.require("postgres")
+    with pytest.raises(ValueError, match="name one or more of"):
+        programs.require()
 
 
 def test_needs_come_from_the_notebooks_metadata(tmp_path: Path) -> None:
@@ -94,20 +97,38 @@ def test_the_report_lists_every_program_with_who_needs_it_and_both_install_comma
     tmp_path: Path, nothing_installed: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_notebook(tmp_path, "12_stores.ipynb", ["postgresql", "redis"])
-    programs.report(tmp_path)
+    assert programs.report(tmp_path) is False
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 * len(programs.PROGRAMS)
-    assert lines[0].startswith("[MISSING] PostgreSQL  notebook 12: ")
-    assert lines[1].split() == [
-        "apt-get",
-        "install",
-        "postgresql",
-        "|",
-        "brew",
-        "install",
-        "postgresql@16",
-    ]
-    assert lines[4].startswith("[MISSING] nginx       the tests only: ")
+    assert len(lines) == 3 * len(programs.PROGRAMS)
+    assert lines[0].startswith("PostgreSQL  notebook 12  a database server")
+    assert lines[1] == "    here:    MISSING (its initdb and postgres are not installed)"
+    assert lines[2] == f"    install: {programs.PROGRAMS['postgresql'].install}"
+    assert lines[6].startswith("nginx       no notebook  a reverse proxy")
+
+
+def test_the_report_says_found_and_true_when_everything_is_here(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key, program in programs.PROGRAMS.items():
+        monkeypatch.setitem(
+            programs.PROGRAMS, key, dataclasses.replace(program, problem=lambda: None)
+        )
+    assert programs.report(tmp_path) is True
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 * len(programs.PROGRAMS)
+    assert lines[1::3] == ["    here:    found"] * len(programs.PROGRAMS)
+
+
+def test_homebrews_keg_only_postgresql_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda *_args, **_kwargs: None)
+    kegs = {
+        "/opt/homebrew/opt/postgresql@*/bin/initdb": [
+            "/opt/homebrew/opt/postgresql@14/bin/initdb",
+            "/opt/homebrew/opt/postgresql@16/bin/initdb",
+        ]
+    }
+    monkeypatch.setattr(glob, "glob", lambda pattern: kegs.get(pattern, []))
+    assert programs.postgres_bin() == Path("/opt/homebrew/opt/postgresql@16/bin")
 
 
 def test_the_readme_tells_how_to_install_each_program() -> None:
