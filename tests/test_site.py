@@ -9,6 +9,7 @@ drawn, and no traceback shows except in a cell whose text means to show one.
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from playwright.sync_api import Browser, Page, Route
 
+from helpers import programs
 from helpers.website import assets, build
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -85,11 +87,28 @@ class Browsing:
 Prerequisite = Callable[[bool, str], None]
 
 
-def built_site(notebooks: Path, out: Path, prerequisite: Prerequisite) -> Site:
+def fetch_assets(prerequisite: Prerequisite) -> None:
+    """mermaid and MathJax in the cache, fetched with npm (once) if they are not there yet.
+
+    So `make test` needs no `make site` first. Without npm, or when npm cannot fetch them (offline,
+    say), the site's tests are skipped with that reason (failed under CI, which installs npm).
+    """
+    if not assets.missing():
+        return
+    npm_missing = programs.missing(["npm"])
     prerequisite(
-        not assets.missing(),
-        "mermaid and MathJax are not fetched yet: `make site` fetches them once",
+        not npm_missing,
+        "mermaid and MathJax are not fetched yet and cannot be: " + "; ".join(npm_missing),
     )
+    try:
+        assets.fetch()
+    except (OSError, subprocess.SubprocessError) as error:
+        detail = (getattr(error, "stderr", None) or str(error)).strip()
+        prerequisite(False, f"npm could not fetch mermaid and MathJax: {detail}")
+
+
+def built_site(notebooks: Path, out: Path, prerequisite: Prerequisite) -> Site:
+    fetch_assets(prerequisite)
     return Site(out, build.build(notebooks, out))
 
 

@@ -4,7 +4,7 @@ its own temporary database.
 The store is SQLite unless a test module overrides the `store_settings` fixture, as the modules
 that must hold for both stores do: `@pytest.fixture(params=STORES)` returning
 `settings_for_store(request)`. Each of their tests then also runs on PostgreSQL, in an empty
-database of its own on one PostgreSQL server started for the whole session (helpers.services).
+database of its own on one PostgreSQL server started for the package (helpers.services).
 """
 
 from __future__ import annotations
@@ -44,9 +44,15 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 Prerequisite = Callable[[bool, str], None]
 
 
-@pytest.fixture(scope="session")
+# The servers below live as long as the run stays in this package (tests/shortener), not the
+# whole session: elsewhere a test may call net.stop_all(), which stops every server this process
+# started. Under pytest-xdist a process may run such a file between two of this package, and the
+# servers then start again when it comes back.
+
+
+@pytest.fixture(scope="package")
 def postgres_server(prerequisite: Prerequisite) -> Iterator[services.PostgresServer]:
-    """One PostgreSQL server for the session; skipped (failed under CI) if not installed."""
+    """One PostgreSQL server for the package; skipped (failed under CI) if not installed."""
     reasons = programs.missing(["postgresql"])
     prerequisite(not reasons, "; ".join(reasons))
     with services.start_postgres("shortener-tests-postgres") as server:
@@ -130,7 +136,7 @@ class EmptyDatabases:
         return left == (0,)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def postgres_databases(postgres_server: services.PostgresServer) -> EmptyDatabases:
     return EmptyDatabases(postgres_server)
 
@@ -143,9 +149,9 @@ def postgres_url(postgres_databases: EmptyDatabases) -> Iterator[str]:
     postgres_databases.give_back(name)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def redis_server(prerequisite: Prerequisite) -> Iterator[services.RedisServer]:
-    """One Redis server for the session; skipped (failed under CI) if not installed."""
+    """One Redis server for the package; skipped (failed under CI) if not installed."""
     reasons = programs.missing(["redis"])
     prerequisite(not reasons, "; ".join(reasons))
     with services.start_redis("shortener-tests-redis") as server:
@@ -154,7 +160,7 @@ def redis_server(prerequisite: Prerequisite) -> Iterator[services.RedisServer]:
 
 @pytest.fixture
 def redis_url(redis_server: services.RedisServer) -> Iterator[str]:
-    """The URL of the session's Redis, emptied for this test."""
+    """The URL of the package's Redis, emptied for this test."""
     client = redis.Redis.from_url(redis_server.url, socket_timeout=5)
     client.flushall()
     client.close()

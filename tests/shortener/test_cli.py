@@ -104,19 +104,10 @@ def test_a_taken_alias_is_an_error(runner: CliRunner) -> None:
 def test_python_dash_m_serves_on_loopback(tmp_path: Path) -> None:
     port = net.free_port()
     environment = {"SHORTENER_DATABASE": str(tmp_path / "served.sqlite3"), "PATH": ""}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "helpers.shortener", "serve", "--port", str(port)],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        net.wait_for_port(port, timeout=20)
+    command = [sys.executable, "-m", "helpers.shortener", "serve", "--port", str(port)]
+    with net.run_process(command, port, name="shortener-serve", env=environment, ready_timeout=20):
         response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
         assert response.json() == {"status": "ok"}
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 # The same commands under `flask --app helpers.shortener`

@@ -8,6 +8,7 @@ request has a timeout.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -62,8 +63,12 @@ def start_gunicorn(database: Path, **settings: str) -> net.BackgroundProcess:
 
 def workers(server: net.BackgroundProcess) -> set[int]:
     """The process ids of the gunicorn master's live worker processes."""
-    children = psutil.Process(server.process.pid).children()
-    return {child.pid for child in children if child.status() != psutil.STATUS_ZOMBIE}
+    live = set()
+    for child in psutil.Process(server.process.pid).children():
+        with contextlib.suppress(psutil.NoSuchProcess):  # it exited since it was listed: not live
+            if child.status() != psutil.STATUS_ZOMBIE:
+                live.add(child.pid)
+    return live
 
 
 def wait_for_workers(server: net.BackgroundProcess, count: int, timeout: float = 20.0) -> set[int]:

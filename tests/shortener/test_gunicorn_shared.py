@@ -17,8 +17,9 @@ import psycopg
 import pytest
 import requests
 
-from helpers import net
+from helpers import net, services
 
+from .conftest import EmptyDatabases
 from .test_gunicorn import (
     API_KEY,
     TARGET,
@@ -57,10 +58,22 @@ def stored_clicks(postgres_url: str) -> int:
     return int(row[0])
 
 
-@pytest.fixture
-def shared(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[net.BackgroundProcess]:
-    with start_shared(tmp_path, postgres_url, redis_url) as server:
-        yield server
+@pytest.fixture(scope="module")
+def shared(
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_databases: EmptyDatabases,
+    redis_server: services.RedisServer,
+) -> Iterator[net.BackgroundProcess]:
+    """One server for the tests that each add links of their own and look only at those (as
+    test_gunicorn.py's `shortener`); the tests that stop or rate-limit a server start their own."""
+    database = postgres_databases.take()
+    try:
+        with start_shared(
+            tmp_path_factory.mktemp("shared"), postgres_databases.url(database), redis_server.url
+        ) as server:
+            yield server
+    finally:
+        postgres_databases.give_back(database)
 
 
 def test_concurrent_creates_give_distinct_working_codes(shared: net.BackgroundProcess) -> None:
