@@ -210,11 +210,10 @@ def read_registrations(stream: BinaryIO) -> list[Watched]:
 def stop_groups(watched: Sequence[Watched], grace: float = GRACE) -> None:
     """Signal each group, wait up to `grace` s, SIGKILL what is left, delete the directories."""
     doomed = [process for _, leader in watched for process in _family(leader)]
-    groups = [registration for registration, leader in watched if leader is not None]
-    for registration in groups:
+    for registration in _led(watched):
         _signal_group(registration.group, registration.stop_signal)
     survivors = wait_until_gone(doomed, grace)
-    for registration in groups:
+    for registration in _led(watched):
         _signal_group(registration.group, signal.SIGKILL)
     for process in survivors:
         with contextlib.suppress(psutil.Error):
@@ -223,6 +222,13 @@ def stop_groups(watched: Sequence[Watched], grace: float = GRACE) -> None:
     for registration, _ in watched:
         for path in registration.remove:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _led(watched: Sequence[Watched]) -> list[Registration]:
+    """The registrations whose leader still runs. A group whose leader is gone is never signalled
+    by number: once its last member has exited, the system may give that number to a new
+    process (a server of another test, say), which a signal to the old group would then hit."""
+    return [registration for registration, leader in watched if leader and alive(leader)]
 
 
 def _family(leader: psutil.Process | None) -> list[psutil.Process]:

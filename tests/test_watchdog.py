@@ -249,3 +249,19 @@ def test_the_first_server_starts_the_watchdog_once_for_the_process() -> None:
     with net.run_process(command, port, name="second"):
         assert first is not None
         assert watchdog.pid() == first
+
+
+def test_a_group_whose_leader_is_gone_is_never_signalled_by_number(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Once a group's last process has exited, its number may be given to a new process (another
+    # test's server): a signal to the old group would kill that one instead.
+    gone = subprocess.Popen([sys.executable, "-c", "pass"], start_new_session=True)
+    leader = psutil.Process(gone.pid)
+    gone.wait()
+    signalled: list[tuple[int, int]] = []
+    monkeypatch.setattr(
+        watchdog, "_signal_group", lambda group, signum: signalled.append((group, signum))
+    )
+    watchdog.stop_groups([(watchdog.Registration(gone.pid), leader)], grace=0.1)
+    assert signalled == []
