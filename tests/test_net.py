@@ -104,8 +104,16 @@ def test_run_process_stops_with_its_signal_and_deletes_its_directories(tmp_path:
     scratch = tmp_path / "scratch"
     (scratch / "inside").mkdir(parents=True)
     port = net.free_port()
-    command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
-    server = net.run_process(command, port, stop_signal=signal.SIGINT, remove=[scratch])
+    # A shell runs a background job with SIGINT ignored, and Python then leaves it ignored: the
+    # server takes SIGINT back, so that the test means the same however pytest was started.
+    serve = (
+        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        f"sys.argv = ['http.server', '{port}', '--bind', '127.0.0.1']; "
+        "runpy.run_module('http.server', run_name='__main__')"
+    )
+    server = net.run_process(
+        [sys.executable, "-c", serve], port, stop_signal=signal.SIGINT, remove=[scratch]
+    )
     server.stop()
     assert server.process.returncode == 0  # SIGINT: KeyboardInterrupt, a clean exit (not -15)
     assert "Keyboard interrupt received" in server.log()
