@@ -13,12 +13,12 @@ needs anyway.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 
 import psutil  # type: ignore[import-untyped]  # psutil ships no type hints
 import pytest
-from nbval.plugin import IPyNbFile  # type: ignore[import-untyped]  # no type hints
 
 from helpers import watchdog
 
@@ -103,9 +103,15 @@ def survivors(processes: Sequence[psutil.Process], timeout: float) -> list[psuti
 
 def _kernel_pid(item: pytest.Item) -> int | None:
     """The pid of the kernel running the notebook of `item`, if it is one of nbval's and alive."""
+    # nbval is not imported here: importing it costs a pytest process 1-3 s (jsonschema's format
+    # checkers), which a pytest run without notebooks (a nested one, say) need not pay. Where it
+    # was never imported, no item is a notebook's.
+    nbval = sys.modules.get("nbval.plugin")
     notebook = item.parent
     kernel = getattr(notebook, "kernel", None)
-    if not isinstance(notebook, IPyNbFile) or kernel is None or not kernel.is_alive():
+    if nbval is None or not isinstance(notebook, nbval.IPyNbFile):
+        return None
+    if kernel is None or not kernel.is_alive():
         return None
     pid = getattr(kernel.km.provisioner, "pid", None)
     return pid if isinstance(pid, int) else None
