@@ -31,8 +31,7 @@ from pathlib import Path
 import requests
 
 from bench.load import Creates, Redirects, Result, Workload, run_python, run_wrk, wrk_available
-from helpers import net
-from helpers.shortener.cli import GUNICORN_CONF as SHORTENER_GUNICORN_CONF
+from helpers import deploy, net
 
 # gunicorn's settings, the same for the ceiling and the shortener: threaded workers (so that
 # kept-alive connections wait in the worker's poller, not in a thread), ONE thread each, and one
@@ -62,24 +61,27 @@ class Settings:
 
 
 def gunicorn(
-    app: str, settings: Settings, env: dict[str, str] | None = None, config: Path | None = None
+    app: str, settings: Settings, env: dict[str, str] | None = None
 ) -> net.BackgroundProcess:
-    """Start `app` under gunicorn on a free loopback port with the benchmark's settings, and
-    gunicorn's configuration file `config` if given."""
-    port = net.free_port()
-    command = [sys.executable, "-m", "gunicorn", app, f"--bind={net.LOOPBACK}:{port}"]
-    command += [] if config is None else [f"--config={config}"]
-    command += [f"--workers={settings.workers}", f"--worker-class={settings.worker_class}"]
-    command += [f"--threads={settings.threads}", "--no-control-socket", "--log-level=warning"]
-    return net.run_process(command, port, name=f"gunicorn {app}", env=env, ready_timeout=30)
+    """Start `app` under gunicorn (`helpers.deploy.gunicorn`: on a free loopback port, with the
+    app's production configuration, every worker ready) with the benchmark's settings."""
+    return deploy.gunicorn(
+        app,
+        workers=settings.workers,
+        threads=settings.threads,
+        worker_class=settings.worker_class,
+        name=f"gunicorn {app}",
+        env=env,
+    )
 
 
 @contextmanager
 def shortener(
     settings: Settings, more_env: Mapping[str, str] | None = None
 ) -> Iterator[net.BackgroundProcess]:
-    """The shortener under gunicorn as it runs in production (its `gunicorn_conf.py`: metrics
-    shared by the workers, JSON access logs), with a fresh SQLite database and no rate limit.
+    """The shortener under gunicorn as it runs in production (`helpers.deploy.gunicorn` gives it
+    its `gunicorn_conf.py`: metrics shared by the workers, JSON access logs), with a fresh SQLite
+    database and no rate limit.
 
     `more_env` adds environment variables, e.g. SHORTENER_DATABASE_URL for another store.
     """
@@ -90,8 +92,7 @@ def shortener(
             "SHORTENER_API_KEY": "bench-key",
             **(more_env or {}),
         }
-        server = gunicorn("helpers.shortener:create_app()", settings, env, SHORTENER_GUNICORN_CONF)
-        with server:
+        with gunicorn(deploy.SHORTENER, settings, env) as server:
             yield server
 
 

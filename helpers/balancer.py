@@ -1,11 +1,16 @@
 """A small HTTP load balancer, written by hand to show what one does.
 
 It spreads requests over several backends, round robin or to the backend with the fewest requests
-in flight (least connections). A thread asks each backend's health path every `interval` seconds:
-a backend that fails a check, or a request, is taken out of the rotation, and put back once a
-check succeeds. A request that could not reach its backend is retried on the next one when its
-method is idempotent (GET, HEAD, PUT, DELETE, OPTIONS); a POST is not retried, since the first
-backend may have done it already. Each answer names the backend that served it in `X-Backend`.
+in flight (least connections). A thread asks each backend's health path every `interval` seconds,
+its readiness (`/readyz`) by default rather than its liveness (`/healthz`): a backend that is
+alive but cannot serve, say without its database, answers 503 there. A backend that fails a
+check, or a request, is taken out of the rotation, and put back once a check succeeds. A
+request that could not reach its backend is retried on the next one when its method is
+idempotent (GET, HEAD, PUT, DELETE, OPTIONS); a POST is not retried, since the first backend may
+have done it already. Each answer names the backend that served it in `X-Backend`.
+Like nginx, it tells the backend who asked and how: it appends the client's address to
+`X-Forwarded-For` and replaces `X-Forwarded-Proto` with its own scheme (a backend believes them
+with SHORTENER_TRUSTED_PROXIES).
 
 It opens a new connection to the backend for every request (nginx keeps a pool of them) and
 reads whole bodies into memory: fine for a lesson. Production uses nginx or HAProxy
@@ -68,7 +73,7 @@ class Balancer:
         self,
         backends: Iterable[Backend],
         strategy: Strategy = "round_robin",
-        health_path: str = "/healthz",
+        health_path: str = "/readyz",
     ) -> None:
         self.backends = list(backends)
         if not self.backends:
@@ -147,7 +152,8 @@ class Balancer:
 
 
 def _request_headers(environ: dict[str, Any]) -> dict[str, str]:
-    """The client's headers, minus hop-by-hop ones, plus the client's address in X-Forwarded-For."""
+    """The client's headers, minus hop-by-hop ones, plus the client's address in X-Forwarded-For
+    and the scheme it used in X-Forwarded-Proto (the client's own is replaced: it could lie)."""
     headers = {
         key[5:].replace("_", "-").title(): value
         for key, value in environ.items()
@@ -159,6 +165,7 @@ def _request_headers(environ: dict[str, Any]) -> dict[str, str]:
     client = environ.get("REMOTE_ADDR", "")
     earlier = headers.get("X-Forwarded-For")
     headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
+    headers["X-Forwarded-Proto"] = environ["wsgi.url_scheme"]
     return headers
 
 
@@ -216,7 +223,7 @@ def serve_balancer(
     backend_urls: dict[str, str],
     *,
     strategy: Strategy = "round_robin",
-    health_path: str = "/healthz",
+    health_path: str = "/readyz",
     interval: float = 0.5,
     name: str = "balancer",
 ) -> BalancerServer:

@@ -1,9 +1,15 @@
 """Run the apps as they run in production, on loopback: gunicorn workers, and nginx in front.
 
-`gunicorn` starts a WSGI app with a number of worker processes. The nginx configuration
-deploy/nginx/shortener.conf is written for fixed ports; `render_nginx_config` rewrites its
-`listen` and upstream `server` lines for free ports, `check_nginx_config` asks `nginx -t`, and
-`run_nginx` runs nginx in the foreground with its logs and pid file in a temporary folder.
+`gunicorn` is the one way this repository starts gunicorn (the notebooks, the benchmarks, the
+tests; `python -m helpers.shortener serve` runs the same `gunicorn_command` in the foreground).
+Every app gets its production configuration: the shortener its `gunicorn_conf.py` (metrics shared
+by the workers, JSON access logs), any other app `helpers.gunicorn_ready`. Both log a READY line
+from each worker once it has loaded the app, and `gunicorn` returns when every worker has.
+
+The nginx configuration deploy/nginx/shortener.conf is written for fixed ports;
+`render_nginx_config` rewrites its `listen` and upstream `server` lines for free ports,
+`check_nginx_config` asks `nginx -t`, and `run_nginx` runs nginx in the foreground with its logs
+and pid file in a temporary folder.
 """
 
 from __future__ import annotations
@@ -18,31 +24,88 @@ from pathlib import Path
 
 from helpers import gunicorn_ready, net, programs
 
-NGINX_CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "nginx" / "shortener.conf"
-_UPSTREAM_SERVER = re.compile(r"^(\s*server 127\.0\.0\.1:)\d+( [^\n]*;\n)", re.MULTILINE)
+ROOT = Path(__file__).resolve().parent.parent
+NGINX_CONFIG = ROOT / "deploy" / "nginx" / "shortener.conf"
+SHORTENER = "helpers.shortener:create_app()"
+# gunicorn reads the shortener's configuration by its path, never as a module: see its docstring.
+SHORTENER_CONFIG = ROOT / "helpers" / "shortener" / "gunicorn_conf.py"
+PLAIN_CONFIG = f"python:{gunicorn_ready.__name__}"
 WORKERS_TIMEOUT = 30.0
+_UPSTREAM_SERVER = re.compile(r"^(\s*server 127\.0\.0\.1:)\d+( [^\n]*;\n)", re.MULTILINE)
 _LISTEN = re.compile(r"listen 127\.0\.0\.1:\d+;")
 
 
-def gunicorn(
-    app: str, *, workers: int, name: str, env: dict[str, str] | None = None
-) -> net.BackgroundProcess:
-    """Start `app` ("module:variable") under gunicorn, `workers` processes of one thread each.
+def gunicorn_config(app: str) -> str:
+    """The configuration `app` ("module:variable") runs with: its own, or the plain one."""
+    return str(SHORTENER_CONFIG) if app.partition(":")[0] == "helpers.shortener" else PLAIN_CONFIG
 
-    Returns once every worker has loaded the app, not merely once the port accepts connections.
+
+def gunicorn_command(
+    app: str,
+    *,
+    bind: str,
+    workers: int,
+    threads: int = 1,
+    worker_class: str = "gthread",
+    options: Sequence[str] = (),
+) -> list[str]:
+    """The gunicorn command line serving `app` on `bind` ("host:port") with its configuration.
+
+    Threaded workers of one thread by default (bench/README.md says why). No control socket: by
+    default gunicorn 27 opens one at a fixed path, which two servers would fight over. `options`
+    are more of gunicorn's (`--preload`, `--graceful-timeout=5`).
+    """
+    command = [sys.executable, "-m", "gunicorn", f"--config={gunicorn_config(app)}"]
+    command += [f"--bind={bind}", f"--workers={workers}", f"--worker-class={worker_class}"]
+    command += [f"--threads={threads}", "--no-control-socket", "--log-level=warning"]
+    return [*command, *options, app]
+
+
+def gunicorn(
+    app: str,
+    *,
+    workers: int,
+    name: str,
+    env: dict[str, str] | None = None,
+    threads: int = 1,
+    worker_class: str = "gthread",
+    options: Sequence[str] = (),
+) -> net.BackgroundProcess:
+    """Start `app` under gunicorn on a free loopback port (see `gunicorn_command`).
+
+    Returns once every worker has loaded the app, not merely once the port accepts connections;
+    raises, with gunicorn's log, if they do not within WORKERS_TIMEOUT seconds.
     """
     port = net.free_port()
-    command = [sys.executable, "-m", "gunicorn", app, f"--bind={net.LOOPBACK}:{port}"]
-    command += [f"--workers={workers}", "--worker-class=gthread", "--threads=1"]
-    command += ["--no-control-socket", "--log-level=warning", "-c", "python:helpers.gunicorn_ready"]
+    command = gunicorn_command(
+        app,
+        bind=f"{net.LOOPBACK}:{port}",
+        workers=workers,
+        threads=threads,
+        worker_class=worker_class,
+        options=options,
+    )
     server = net.run_process(command, port, name=name, env=env, ready_timeout=WORKERS_TIMEOUT)
-    deadline = time.monotonic() + WORKERS_TIMEOUT
-    while server.log().count(gunicorn_ready.READY) < workers:
-        if time.monotonic() > deadline or server.process.poll() is not None:
-            server.stop()
-            raise TimeoutError(f"{name}: {workers} workers not ready:\n{server.log()}")
-        time.sleep(0.02)
+    try:
+        wait_for_workers(server, workers)
+    except BaseException:
+        server.stop()
+        raise
     return server
+
+
+def wait_for_workers(server: net.BackgroundProcess, count: int) -> None:
+    """Wait until `count` workers in all have logged READY since `server` started (after a
+    restart, its old workers' lines count too); raise after WORKERS_TIMEOUT seconds."""
+    deadline = time.monotonic() + WORKERS_TIMEOUT
+    while (ready := server.log().count(gunicorn_ready.READY)) < count:
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"{server.name} exited with code {server.process.returncode}:\n{server.log()}"
+            )
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{server.name}: {ready} of {count} workers ready:\n{server.log()}")
+        time.sleep(0.02)
 
 
 def render_nginx_config(listen_port: int, backend_ports: Sequence[int]) -> str:

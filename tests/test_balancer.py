@@ -17,23 +17,26 @@ StartResponse = Callable[[str, list[tuple[str, str]]], object]
 
 
 class BackendApp:
-    """A backend: `/healthz` answers 200 unless sick, `/slow` takes `delay` s, others echo XFF."""
+    """A backend: `/healthz` always 200 (alive), `/readyz` 200 unless not ready, `/slow` takes
+    `delay` s, `/proto` echoes X-Forwarded-Proto, others echo X-Forwarded-For."""
 
     def __init__(self, delay: float = 0.0) -> None:
-        self.sick = False
+        self.ready = True
         self.delay = delay
 
     def __call__(
         self, environ: dict[str, object], start_response: StartResponse
     ) -> Iterable[bytes]:
         path = environ["PATH_INFO"]
-        if path == "/healthz":
-            start_response("503 Sick" if self.sick else "200 OK", [])
+        if path in ("/healthz", "/readyz"):
+            ready = self.ready or path == "/healthz"
+            start_response("200 OK" if ready else "503 Service Unavailable", [])
             return [b""]
         if path == "/slow":
             time.sleep(self.delay)
         start_response("200 OK", [("Content-Type", "text/plain")])
-        return [str(environ.get("HTTP_X_FORWARDED_FOR", "")).encode()]
+        header = "HTTP_X_FORWARDED_PROTO" if path == "/proto" else "HTTP_X_FORWARDED_FOR"
+        return [str(environ.get(header, "")).encode()]
 
 
 @pytest.fixture
@@ -107,12 +110,24 @@ def test_a_backend_killed_mid_load_costs_no_failed_request(
         assert served_by(balancer, "/", 20).keys() == {"a", "c"}
 
 
-def test_a_sick_backend_leaves_and_comes_back(backends: dict[str, net.BackgroundServer]) -> None:
+def test_a_backend_alive_but_not_ready_leaves_and_comes_back(
+    backends: dict[str, net.BackgroundServer],
+) -> None:
     with serve_balancer(urls(backends), interval=0.05) as balancer:
-        backends["c"].app.sick = True  # type: ignore[attr-defined]
+        assert balancer.balancer.health_path == "/readyz"  # the default
+        backends["c"].app.ready = False  # type: ignore[attr-defined]
         time.sleep(0.3)
         assert served_by(balancer, "/", 20).keys() == {"a", "b"}
-        backends["c"].app.sick = False  # type: ignore[attr-defined]
+        backends["c"].app.ready = True  # type: ignore[attr-defined]
+        time.sleep(0.3)
+        assert served_by(balancer, "/", 30) == {"a": 10, "b": 10, "c": 10}
+
+
+def test_a_liveness_health_path_keeps_an_unready_backend(
+    backends: dict[str, net.BackgroundServer],
+) -> None:
+    with serve_balancer(urls(backends), health_path="/healthz", interval=0.05) as balancer:
+        backends["c"].app.ready = False  # type: ignore[attr-defined]
         time.sleep(0.3)
         assert served_by(balancer, "/", 30) == {"a": 10, "b": 10, "c": 10}
 
@@ -144,6 +159,16 @@ def test_the_client_address_is_forwarded(backends: dict[str, net.BackgroundServe
             balancer.url + "/", headers={"X-Forwarded-For": "10.1.2.3"}, timeout=5
         )
         assert answer.text == "10.1.2.3, 127.0.0.1"
+
+
+def test_the_scheme_is_the_balancers_whatever_the_client_says(
+    backends: dict[str, net.BackgroundServer],
+) -> None:
+    with serve_balancer(urls(backends), interval=60) as balancer:
+        answer = requests.get(
+            balancer.url + "/proto", headers={"X-Forwarded-Proto": "https"}, timeout=5
+        )
+        assert answer.text == "http"
 
 
 def test_a_rerun_replaces_the_old_balancer(backends: dict[str, net.BackgroundServer]) -> None:

@@ -10,10 +10,10 @@ link: in memory, in Redis with REDIS_URL, in the store), `errors` (problem detai
 it: `health` (/healthz, /readyz), `metrics` (/metrics), `accesslog` and `observe` (every request
 timed, counted and logged with a request id).
 
-Run it with `flask --app helpers.shortener run`, `gunicorn 'helpers.shortener:create_app()'`
-or `python -m helpers.shortener serve`. For speed under gunicorn, one worker per core plus one,
-each with one thread: `gunicorn --workers 3 --worker-class gthread --threads 1
-'helpers.shortener:create_app()'` on 2 cores (why, and what it achieves: bench/README.md).
+Run it with `flask --app helpers.shortener run`, or `python -m helpers.shortener serve --workers
+N` (gunicorn with `gunicorn_conf.py`, without which it refuses to start under gunicorn: see
+`metrics`). For speed under gunicorn, one worker per core plus one, each with one thread:
+`--workers 3` on 2 cores, as `serve` runs them (why, and what it achieves: bench/README.md).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
     api,
@@ -65,6 +66,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     metrics.init_app(app)
     app.wsgi_app = RedirectFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
     observe.init_app(app)
+    if proxies := app.config["TRUSTED_PROXIES"]:  # outside `observe`: it logs the client
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=1)  # type: ignore[method-assign]
     cli.init_app(app)
     return app
 

@@ -7,7 +7,8 @@ does not even build them.
 
 Each line carries a request id: the client's X-Request-ID header when it is a sensible one (so a
 request can be followed through a proxy or another service), else a new random one. It is sent
-back in the X-Request-ID response header, so a user reporting a problem can quote it.
+back in the X-Request-ID response header, so a user reporting a problem can quote it. Its
+`remote_addr` is the client's address as the rate limit sees it (see TRUSTED_PROXIES in `config`).
 """
 
 from __future__ import annotations

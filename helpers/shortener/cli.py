@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -20,10 +18,9 @@ from flask import Flask
 from flask.cli import ScriptInfo
 from werkzeug.exceptions import HTTPException
 
-from .api import NewLink, find_or_404, link_json, link_with_clicks_json, shorten
+from helpers import deploy
 
-# gunicorn reads it by its path, never as a module: see its docstring.
-GUNICORN_CONF = Path(__file__).with_name("gunicorn_conf.py")
+from .api import NewLink, find_or_404, link_json, link_with_clicks_json, shorten
 
 DEFAULT_PORT = 8000
 
@@ -75,25 +72,16 @@ def main() -> None:
     help="gunicorn worker processes; 0 runs Werkzeug's development server instead.",
 )
 def serve(host: str, port: int, workers: int) -> None:
-    """Run the shortener (loopback only by default): under gunicorn, or for development."""
+    """Run the shortener (loopback only by default): under gunicorn, or for development.
+
+    gunicorn runs in the foreground, in this very process (exec), so that it is what receives
+    the operator's signals (TERM to stop, HUP to reload): the command is helpers.deploy's.
+    """
     if workers:
-        os.execv(sys.executable, gunicorn_command(host, port, workers))
+        command = deploy.gunicorn_command(deploy.SHORTENER, bind=f"{host}:{port}", workers=workers)
+        click.echo(f"gunicorn, {workers} worker(s), on http://{host}:{port}", err=True)
+        os.execv(command[0], command)
     _app().run(host=host, port=port, debug=False)
-
-
-def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
-    """The gunicorn command line that serves the shortener with `gunicorn_conf.py`."""
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        f"--config={GUNICORN_CONF}",
-        f"--bind={host}:{port}",
-        f"--workers={workers}",
-        "--worker-class=gthread",
-        "--threads=1",
-        "helpers.shortener:create_app()",
-    ]
 
 
 @main.command("init-db")

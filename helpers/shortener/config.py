@@ -16,6 +16,7 @@ Every setting is a Flask config key; each can be set by an environment variable:
 | RATE_LIMIT_ENABLED    | SHORTENER_RATE_LIMIT_ENABLED      | true                             |
 | ALLOW_PRIVATE_TARGETS | SHORTENER_ALLOW_PRIVATE_TARGETS   | false                            |
 | CLICK_FLUSH_SECONDS   | SHORTENER_CLICK_FLUSH_SECONDS     | 0.2 (how often clicks are stored) |
+| TRUSTED_PROXIES       | SHORTENER_TRUSTED_PROXIES         | 0: trust no forwarded header     |
 
 DATABASE_URL (`postgresql://user@host:port/database`) makes PostgreSQL the store, shared by every
 app process on every machine (`store`). REDIS_URL (`redis://host:port/0`) adds Redis: a cache of
@@ -23,6 +24,16 @@ links in front of the store for redirects, and the rate limit's counts, shared b
 and machine (`cache`, `ratelimit`). LOCAL_CACHE lets each process keep the links it found in its
 own memory (`linkcache`), which is the fastest lookup of all; with PostgreSQL, a process learns
 of links deleted elsewhere within LOCAL_CACHE_REFRESH_SECONDS.
+
+TRUSTED_PROXIES says how many proxies (nginx, a balancer) stand in front of the application.
+Each appends the address it got the request from to X-Forwarded-For, and the one next to the
+application sets X-Forwarded-Proto (in a chain, the others pass on the scheme the outermost
+set), as deploy/nginx/shortener.conf and `helpers.balancer` do. With N above 0, the client is
+the N-th address from the right of X-Forwarded-For and the scheme is X-Forwarded-Proto's (with
+Werkzeug's ProxyFix): the rate limit counts per client, the access log shows the client, and
+short URLs are https behind TLS. The Host header is the client's already (the proxies pass it
+on). With 0, no forwarded header is believed: a client that can reach the application without
+passing through the proxies could claim any address, so keep 0 unless none can.
 
 A bad value stops the application at start-up with a ConfigError that names it, rather than
 misbehaving later.
@@ -66,6 +77,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RATE_LIMIT_ENABLED": True,
         "ALLOW_PRIVATE_TARGETS": False,
         "CLICK_FLUSH_SECONDS": 0.2,
+        "TRUSTED_PROXIES": 0,
         "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
     }
 
@@ -111,6 +123,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "RATE_LIMIT_ENABLED": ("SHORTENER_RATE_LIMIT_ENABLED", parse_bool),
     "ALLOW_PRIVATE_TARGETS": ("SHORTENER_ALLOW_PRIVATE_TARGETS", parse_bool),
     "CLICK_FLUSH_SECONDS": ("SHORTENER_CLICK_FLUSH_SECONDS", parse_seconds),
+    "TRUSTED_PROXIES": ("SHORTENER_TRUSTED_PROXIES", parse_int),
 }
 
 
@@ -148,6 +161,11 @@ def validate(config: Mapping[str, Any]) -> None:
         MAX_LOCAL_CACHE_REFRESH_SECONDS,
     )
     _validate_rate_limit(config["RATE_LIMIT_CREATE"])
+    proxies = config["TRUSTED_PROXIES"]
+    if not isinstance(proxies, int) or isinstance(proxies, bool) or proxies < 0:
+        raise ConfigError(
+            f"TRUSTED_PROXIES must be how many proxies stand in front, 0 or more; got {proxies!r}"
+        )
     if config["BASE_URL"] is not None:
         _validate_base_url(config["BASE_URL"])
 

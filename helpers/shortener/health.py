@@ -2,9 +2,15 @@
 
 - `/healthz` (liveness): 200 while the process answers at all. It touches nothing else, so a
   database outage does not make an orchestrator restart healthy processes in a loop.
-- `/readyz` (readiness): 200 when every dependency answers, else 503 with the failing ones
-  named, so a load balancer sends traffic elsewhere until they come back. Checks are pluggable:
-  `add_readiness_check(app, name, check)`, where `check()` raises when not ready.
+- `/readyz` (readiness): 200 while every required dependency answers, else 503, so a load
+  balancer sends traffic elsewhere until they come back. A dependency the service works without
+  (Redis, a cache: redirects and creations go on without it, only slower) is not required: its
+  failure leaves the instance ready but "degraded", named in the body, since taking every
+  instance out of service for a cache outage would turn it into a full outage. Each check's
+  outcome is also the gauge `shortener_dependency_up` (1 or 0), so an alert can see it.
+
+Checks are pluggable: `add_readiness_check(app, name, check, required=...)`, where `check()`
+raises when the dependency does not answer.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app
@@ -21,25 +28,59 @@ from .store import store_of
 
 Check = Callable[[], None]
 CHECKS = "shortener.readiness_checks"
+OK = "ok"
 
 bp = Blueprint("health", __name__)
 
 
-def add_readiness_check(app: Flask, name: str, check: Check) -> None:
-    """Make `/readyz` also require `check()` to return without raising."""
-    app.extensions.setdefault(CHECKS, {})[name] = check
+@dataclass(frozen=True)
+class Dependency:
+    """A readiness check, and whether the service can serve at all while it fails."""
+
+    check: Check
+    required: bool
 
 
-def readiness(app: Flask) -> dict[str, str]:
-    """Each check's name -> "ok", or what went wrong."""
-    results = {}
-    for name, check in app.extensions.get(CHECKS, {}).items():
+@dataclass(frozen=True)
+class Readiness:
+    """The outcome of every check: "ok", or what went wrong, by dependency name."""
+
+    checks: dict[str, str]
+    required: frozenset[str]
+
+    @property
+    def ready(self) -> bool:
+        """Every required dependency answered."""
+        return all(self.checks[name] == OK for name in self.required)
+
+    @property
+    def degraded(self) -> list[str]:
+        """The dependencies not required that failed, in the order they were added."""
+        return [
+            name
+            for name, result in self.checks.items()
+            if result != OK and name not in self.required
+        ]
+
+
+def add_readiness_check(app: Flask, name: str, check: Check, *, required: bool = True) -> None:
+    """Make `/readyz` run `check()`; if `required`, the instance is not ready while it raises."""
+    app.extensions.setdefault(CHECKS, {})[name] = Dependency(check, required)
+
+
+def readiness(app: Flask) -> Readiness:
+    """Run every check of `app` once, and set each dependency's `up` gauge from its outcome."""
+    dependencies: dict[str, Dependency] = app.extensions.get(CHECKS, {})
+    checks = {}
+    for name, dependency in dependencies.items():
         try:
-            check()
-            results[name] = "ok"
+            dependency.check()
+            checks[name] = OK
         except Exception as error:
-            results[name] = f"{type(error).__name__}: {error}"
-    return results
+            checks[name] = f"{type(error).__name__}: {error}"
+        metrics.DEPENDENCY_UP.labels(dependency=name).set(checks[name] == OK)
+    required = frozenset(name for name, dependency in dependencies.items() if dependency.required)
+    return Readiness(checks, required)
 
 
 @bp.get("/healthz")
@@ -50,10 +91,14 @@ def healthz() -> dict[str, str]:
 
 @bp.get("/readyz")
 def readyz() -> tuple[dict[str, object], int]:
-    """Ready when every check passes; 503 naming the failing ones otherwise."""
-    checks = readiness(current_app)
-    ready = all(result == "ok" for result in checks.values())
-    return {"status": "ready" if ready else "unready", "checks": checks}, 200 if ready else 503
+    """200 while the required dependencies answer, naming the others that fail; else 503."""
+    outcome = readiness(current_app)
+    body: dict[str, object] = {
+        "status": "ready" if outcome.ready else "unready",
+        "degraded": outcome.degraded,
+        "checks": outcome.checks,
+    }
+    return body, 200 if outcome.ready else 503
 
 
 def database_check(path: str) -> Check:
@@ -97,11 +142,11 @@ def redis_check(app: Flask) -> Check:
 
 
 def init_app(app: Flask) -> None:
-    """Serve /healthz and /readyz: ready when the store, and Redis if configured, answer."""
+    """Serve /healthz and /readyz: ready while the store answers; Redis, a cache, is optional."""
     app.register_blueprint(bp)
     if app.config["DATABASE_URL"]:
         add_readiness_check(app, "database", store_check(app))
     else:
         add_readiness_check(app, "database", database_check(app.config["DATABASE"]))
     if app.config["REDIS_URL"]:
-        add_readiness_check(app, "redis", redis_check(app))
+        add_readiness_check(app, "redis", redis_check(app), required=False)

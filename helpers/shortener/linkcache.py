@@ -23,9 +23,11 @@ Where the count lives depends on the store:
   committed never serves the deleted link from any process's memory. The process that deleted
   the link forgets at once.
 
-Only links that exist are kept (a new link is found at once), at most MAX_LINKS of them. A row
-changed or deleted by hand in the database, not through the application, stays in the caches
-of running workers until they restart. LOCAL_CACHE=false switches these caches off.
+Only links that exist are kept (a new link is found at once), at most MAX_LINKS of them: when
+full, the cache lets go of the link least recently used (put or found), so the links redirected
+to most often stay. A row changed or deleted by hand in the database, not through the
+application, stays in the caches of running workers until they restart. LOCAL_CACHE=false
+switches these caches off.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import mmap
 import os
 import threading
 import time
+from collections import OrderedDict
 from typing import Protocol
 
 from flask import Flask
@@ -116,33 +119,41 @@ class StoredDeletionCount:
 
 
 class LinkCache:
-    """Code -> Link, valid while the deletion count stays what it was when they were read."""
+    """Code -> Link, valid while the deletion count stays what it was when they were read.
+
+    At most `max_links`, least recently used first in line to go. One lock guards all of it,
+    since a lookup that finds a link also moves it (the threads of a gthread worker share it).
+    """
 
     def __init__(self, deletions: SharedCount, max_links: int = MAX_LINKS) -> None:
         self.deletions = deletions
         self.max_links = max_links
-        self._links: dict[str, Link] = {}
+        self._links: OrderedDict[str, Link] = OrderedDict()  # the least recently used first
         self._valid_for = deletions.current()
         self._lock = threading.Lock()
 
     def get(self, code: str, deletions: int) -> Link | None:
         """The link kept under `code`, if any; `deletions` is the count read just now."""
-        if deletions > self._valid_for:
-            with self._lock:
-                if deletions > self._valid_for:
-                    self._valid_for, self._links = deletions, {}
-        if deletions != self._valid_for:
-            return None  # read before a later deletion: trust nothing kept
-        return self._links.get(code)
+        with self._lock:
+            if deletions > self._valid_for:
+                self._valid_for = deletions
+                self._links.clear()
+            if deletions != self._valid_for:
+                return None  # read before a later deletion: trust nothing kept
+            link = self._links.get(code)
+            if link is not None:
+                self._links.move_to_end(code)
+            return link
 
     def put(self, link: Link, deletions: int) -> None:
         """Keep `link`, read from the database after reading the count `deletions`."""
         with self._lock:
             if deletions != self._valid_for:
                 return  # a link was deleted meanwhile: maybe this one
-            if len(self._links) >= self.max_links:
-                self._links = {}
             self._links[link.code] = link
+            self._links.move_to_end(link.code)
+            if len(self._links) > self.max_links:
+                self._links.popitem(last=False)
 
     def close(self) -> None:
         self.deletions.close()

@@ -12,9 +12,17 @@ shows the number of series stays the same.
 Several gunicorn workers are several processes, each with its own counters: a scrape reaches
 one of them at random. prometheus_client's multiprocess mode makes every process write its
 values to files in the folder named by PROMETHEUS_MULTIPROC_DIR, and `/metrics` adds them up.
-The variable must be set before prometheus_client is imported, so the gunicorn configuration
-(`gunicorn_conf.py`) sets it in the master, before any worker starts. Without it (the test
-client, `flask run`), the values stay in this process, which is then the whole truth.
+Without it (the test client, `flask run`: one process), the values stay in this process, which
+is then the whole truth.
+
+Under gunicorn without multiprocess mode, `init_app` refuses to start (a RuntimeError that says
+how to run it: gunicorn then exits with a non-zero status) rather than report one worker's
+numbers. The application cannot switch the mode on by itself: prometheus_client chooses it once,
+at its first import, which `--preload` makes happen in the master; the folder must be emptied
+once per master and removed at its exit, and a dead worker's live gauges dropped, which only the
+master's hooks can do; and a worker cannot know how many workers there are, nor that there will
+stay one (`-w 1`: gunicorn adds workers on SIGTTIN). The gunicorn configuration
+(`gunicorn_conf.py`) does all of it, in the master, before any worker starts.
 """
 
 from __future__ import annotations
@@ -35,11 +43,17 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+HOW_TO_SERVE = (
+    "under gunicorn, the shortener's metrics need its gunicorn configuration, or each worker "
+    "would report its own counts only: run `python -m helpers.shortener serve --workers N`, or "
+    "`gunicorn -c helpers/shortener/gunicorn_conf.py 'helpers.shortener:create_app()'`"
+)
 
 # The route of `GET /<code>`, as Flask's rule for it (pages.follow) spells it: the redirect
 # fast path answers most of them without Flask, and reports them under the same name.
@@ -86,6 +100,15 @@ QUERY_SECONDS = Histogram(
     "Time spent in database queries, by operation.",
     ["operation"],
     buckets=LATENCY_BUCKETS,
+)
+# Set by each /readyz (`health`). The workers of an instance share its dependencies, so the
+# truth is the latest reading, whichever worker took it: "livemostrecent", which also drops the
+# reading of a worker that is gone (a sum or one series per worker would mean nothing).
+DEPENDENCY_UP = Gauge(
+    "shortener_dependency_up",
+    "1 if the dependency answered the last readiness check, else 0, by dependency.",
+    ["dependency"],
+    multiprocess_mode="livemostrecent",
 )
 
 STATUS_CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
@@ -136,6 +159,17 @@ class DatabaseSize(Collector):
         yield GaugeMetricFamily(DATABASE_SIZE, "Bytes on disk of the SQLite database.", size)
 
 
+def shared_by_processes() -> bool:
+    """Whether this process's values go to PROMETHEUS_MULTIPROC_DIR's files (multiprocess mode),
+    as prometheus_client decided when it was first imported."""
+    return values.ValueClass is not values.MutexValue
+
+
+def under_gunicorn() -> bool:
+    """Whether gunicorn runs this process (its master sets SERVER_SOFTWARE before loading apps)."""
+    return os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/")
+
+
 class ThisProcess(Collector):
     """The default registry's metrics: this process's, when it is the only one."""
 
@@ -147,7 +181,7 @@ def exposition(database: str | None) -> bytes:
     """Every metric in Prometheus's text format: all workers' if several share the work, and
     the size of the SQLite file at `database` (None: the store is a server, with its own)."""
     registry = CollectorRegistry()
-    if os.environ.get(MULTIPROCESS_DIR):
+    if shared_by_processes():
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(ThisProcess())
@@ -182,7 +216,10 @@ def remember_route(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Serve /metrics and label each request Flask answers with its route."""
+    """Serve /metrics and label each request Flask answers with its route; under gunicorn,
+    refuse to start unless the workers share their values."""
+    if under_gunicorn() and not shared_by_processes():
+        raise RuntimeError(HOW_TO_SERVE)
     app.register_blueprint(bp)
     app.after_request(count_rate_limited)
     app.after_request(remember_route)

@@ -2,7 +2,8 @@
 
 It wraps the redirect fast path, which wraps Flask, so the redirects Flask never sees are
 measured like the rest. Flask tells it which route answered (`metrics.remember_route`); a
-request that did not reach Flask was a fast-path redirect.
+request that did not reach Flask was a fast-path redirect. With TRUSTED_PROXIES set, Werkzeug's
+ProxyFix wraps this layer in turn, so REMOTE_ADDR here is already the client's, not the proxy's.
 """
 
 from __future__ import annotations

@@ -280,7 +280,7 @@ PATHS: dict[str, Any] = {
     },
     "/readyz": {
         "get": {
-            "summary": "Readiness: every dependency answers; 503 names the ones that do not.",
+            "summary": "Readiness: the store answers; a cache that does not only degrades it.",
             "responses": {
                 str(status): {
                     "description": description,
@@ -288,10 +288,16 @@ PATHS: dict[str, Any] = {
                         JSON: {
                             "schema": {
                                 "type": "object",
-                                "required": ["status", "checks"],
+                                "required": ["status", "degraded", "checks"],
                                 "properties": {
                                     "status": {"type": "string", "enum": [word]},
+                                    "degraded": {
+                                        "description": "Failing dependencies it serves without.",
+                                        "type": "array",
+                                        "items": {"type": "string"},
+                                    },
                                     "checks": {
+                                        "description": '"ok", or what went wrong, by dependency.',
                                         "type": "object",
                                         "additionalProperties": {"type": "string"},
                                     },
@@ -301,8 +307,8 @@ PATHS: dict[str, Any] = {
                     },
                 }
                 for status, description, word in [
-                    (200, "Ready: every check says ok.", "ready"),
-                    (503, "Not ready: the failing checks say why.", "unready"),
+                    (200, "Ready: the store answers; `degraded` names what else fails.", "ready"),
+                    (503, "Not ready: the store does not answer; `checks` says why.", "unready"),
                 ]
             },
         }

@@ -2,11 +2,13 @@
 
 One limiter for the process, like any Flask extension; each application configures it in
 `init_app`. The limit is shared by the API and the home page form (scope "create") and counted
-per client address. Without REDIS_URL the counts live in this process's memory: under gunicorn
-each worker counts on its own, so with N workers a client can create up to N times the limit.
-With REDIS_URL they live in Redis, shared by every worker on every machine, and the limit is
-exact. A Redis that does not answer lets creations through rather than fail them (the limit
-protects the service; it is not worth an outage).
+per client address: REMOTE_ADDR, which is the address the proxies forwarded when
+TRUSTED_PROXIES is set (`config`), else the peer's, whatever X-Forwarded-For says. Without
+REDIS_URL the counts live in this process's memory: under gunicorn each worker counts on its
+own, so with N workers a client can create up to N times the limit. With REDIS_URL they live in
+Redis, shared by every worker on every machine, and the limit is exact. A Redis that does not
+answer lets creations through rather than fail them (the limit protects the service; it is not
+worth an outage).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""cli: python -m helpers.shortener init-db | create | stats | serve, and the same commands
-under flask --app helpers.shortener."""
+"""cli: python -m helpers.shortener init-db | create | stats | serve (Werkzeug's server, or
+gunicorn with --workers), and the same commands under flask --app helpers.shortener."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import psycopg
 import pytest
 import requests
 from click.testing import CliRunner
 from flask import Flask
 
-from helpers import net
+from helpers import deploy, monitoring, net
 from helpers.shortener import cli
 
 from .support import table_names
@@ -102,12 +103,31 @@ def test_a_taken_alias_is_an_error(runner: CliRunner) -> None:
 
 
 def test_python_dash_m_serves_on_loopback(tmp_path: Path) -> None:
+    """Werkzeug's server, one process: metrics work without PROMETHEUS_MULTIPROC_DIR."""
     port = net.free_port()
     environment = {"SHORTENER_DATABASE": str(tmp_path / "served.sqlite3"), "PATH": ""}
     command = [sys.executable, "-m", "helpers.shortener", "serve", "--port", str(port)]
     with net.run_process(command, port, name="shortener-serve", env=environment, ready_timeout=20):
         response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
         assert response.json() == {"status": "ok"}
+        samples = monitoring.scrape(f"http://127.0.0.1:{port}")
+    assert monitoring.total(samples, "shortener_http_requests_total", route="/healthz") == 1
+
+
+def test_serve_with_workers_runs_gunicorn_in_production_configuration(tmp_path: Path) -> None:
+    """gunicorn_conf.py's marks: a READY line per worker, JSON access lines, shared metrics."""
+    port = net.free_port()
+    environment = {"SHORTENER_DATABASE": str(tmp_path / "served.sqlite3")}
+    command = [sys.executable, "-m", "helpers.shortener", "serve", f"--port={port}", "--workers=2"]
+    with net.run_process(command, port, name="serve-workers", env=environment) as server:
+        assert "gunicorn" in psutil.Process(server.process.pid).cmdline()  # serve exec'd it
+        deploy.wait_for_workers(server, 2)
+        for _ in range(20):  # a new connection each time, so both workers get some
+            assert requests.get(f"{server.url}/healthz", timeout=5).status_code == 200
+        samples = monitoring.scrape(server.url)
+    assert monitoring.total(samples, "shortener_http_requests_total", route="/healthz") == 20
+    lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+    assert [line["status"] for line in lines if line["path"] == "/healthz"] == [200] * 20
 
 
 # The same commands under `flask --app helpers.shortener`

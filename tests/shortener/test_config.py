@@ -23,6 +23,7 @@ def test_defaults_are_closed_and_conservative() -> None:
     assert defaults["REDIS_URL"] is None
     assert defaults["LOCAL_CACHE"] is True
     assert defaults["LOCAL_CACHE_REFRESH_SECONDS"] == 0.1
+    assert defaults["TRUSTED_PROXIES"] == 0  # no forwarded header is believed
     config.validate(defaults)
 
 
@@ -40,6 +41,7 @@ def test_every_setting_comes_from_its_environment_variable() -> None:
         "SHORTENER_REDIS_URL": "redis://cache.internal:6379/0",
         "SHORTENER_LOCAL_CACHE": "false",
         "SHORTENER_LOCAL_CACHE_REFRESH_SECONDS": "0.25",
+        "SHORTENER_TRUSTED_PROXIES": "2",
         "UNRELATED": "ignored",
     }
     assert config.from_environment(environ) == {
@@ -55,6 +57,7 @@ def test_every_setting_comes_from_its_environment_variable() -> None:
         "REDIS_URL": "redis://cache.internal:6379/0",
         "LOCAL_CACHE": False,
         "LOCAL_CACHE_REFRESH_SECONDS": 0.25,
+        "TRUSTED_PROXIES": 2,
     }
 
 
@@ -70,6 +73,8 @@ def test_an_empty_variable_counts_as_unset() -> None:
         ("SHORTENER_ALLOW_PRIVATE_TARGETS", "2", "true/false"),
         ("SHORTENER_CLICK_FLUSH_SECONDS", "soon", "number of seconds"),
         ("SHORTENER_LOCAL_CACHE", "sometimes", "true/false"),
+        ("SHORTENER_TRUSTED_PROXIES", "one", "whole number"),
+        ("SHORTENER_TRUSTED_PROXIES", "1.5", "whole number"),
     ],
 )
 def test_unreadable_variables_are_errors(variable: str, value: str, message: str) -> None:
@@ -110,6 +115,11 @@ def test_unreadable_variables_are_errors(variable: str, value: str, message: str
         ("LOCAL_CACHE", "true", "LOCAL_CACHE"),
         ("LOCAL_CACHE_REFRESH_SECONDS", 0, "LOCAL_CACHE_REFRESH_SECONDS"),
         ("LOCAL_CACHE_REFRESH_SECONDS", 120, "LOCAL_CACHE_REFRESH_SECONDS"),
+        ("TRUSTED_PROXIES", -1, "TRUSTED_PROXIES must be how many proxies"),
+        ("TRUSTED_PROXIES", True, "TRUSTED_PROXIES"),
+        ("TRUSTED_PROXIES", "1", "TRUSTED_PROXIES"),
+        ("TRUSTED_PROXIES", 1.0, "TRUSTED_PROXIES"),
+        ("TRUSTED_PROXIES", None, "TRUSTED_PROXIES"),
     ],
 )
 def test_values_that_cannot_work_are_refused(key: str, value: Any, message: str) -> None:

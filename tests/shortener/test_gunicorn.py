@@ -9,11 +9,11 @@ request has a timeout.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import signal
 import sqlite3
-import sys
 import threading
 import time
 from collections import Counter
@@ -27,7 +27,7 @@ import psutil
 import pytest
 import requests
 
-from helpers import net
+from helpers import deploy, net
 
 WORKERS = 2
 THREADS = 16
@@ -35,20 +35,18 @@ TIMEOUT = 10.0
 API_KEY = "gunicorn-test-key"
 TARGET = "https://www.example.com/gunicorn"
 CODE = re.compile(r"[A-Za-z0-9]{7}")
+SERVER_NUMBERS = itertools.count(1)
 
 Item = TypeVar("Item")
 Outcome = TypeVar("Outcome")
 
 
 def start_gunicorn(database: Path, **settings: str) -> net.BackgroundProcess:
-    """Serve the shortener from `database` under gunicorn on a free loopback port.
+    """Serve the shortener from `database` under gunicorn (`helpers.deploy.gunicorn`: on a free
+    loopback port, its production configuration, both workers ready), 4 threads a worker.
 
     `settings` are more environment variables, e.g. SHORTENER_CLICK_FLUSH_SECONDS="60".
     """
-    port = net.free_port()
-    command = [sys.executable, "-m", "gunicorn", "helpers.shortener:create_app()"]
-    command += [f"--bind={net.LOOPBACK}:{port}", f"--workers={WORKERS}", "--worker-class=gthread"]
-    command += ["--threads=4", "--no-control-socket", "--graceful-timeout=5"]
     env = {
         "SHORTENER_DATABASE": str(database),
         "SHORTENER_RATE_LIMIT_ENABLED": "false",
@@ -56,9 +54,14 @@ def start_gunicorn(database: Path, **settings: str) -> net.BackgroundProcess:
         "SHORTENER_API_KEY": API_KEY,
         **settings,
     }
-    server = net.run_process(command, port, name=f"gunicorn-{port}", env=env, ready_timeout=30)
-    wait_for_workers(server, count=WORKERS)
-    return server
+    return deploy.gunicorn(
+        deploy.SHORTENER,
+        workers=WORKERS,
+        threads=4,
+        options=["--graceful-timeout=5"],
+        name=f"gunicorn-{next(SERVER_NUMBERS)}",  # a name of its own: two may run at once
+        env=env,
+    )
 
 
 def workers(server: net.BackgroundProcess) -> set[int]:
@@ -69,16 +72,6 @@ def workers(server: net.BackgroundProcess) -> set[int]:
             if child.status() != psutil.STATUS_ZOMBIE:
                 live.add(child.pid)
     return live
-
-
-def wait_for_workers(server: net.BackgroundProcess, count: int, timeout: float = 20.0) -> set[int]:
-    """Wait until the master has `count` live workers; return their pids."""
-    deadline = time.monotonic() + timeout
-    while len(pids := workers(server)) != count:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"gunicorn has workers {pids}, not {count}:\n{server.log()}")
-        time.sleep(0.05)
-    return pids
 
 
 def in_threads(
@@ -290,7 +283,8 @@ def test_links_survive_a_killed_worker_and_a_restart(tmp_path: Path) -> None:
         finally:
             stop.set()
             loaders.join(timeout=30)
-        after = wait_for_workers(server, count=WORKERS)
+        deploy.wait_for_workers(server, WORKERS + 1)  # the replacement has loaded the app
+        after = workers(server)
         assert victim not in after and len(after - before) == 1, "no worker was replaced"
         assert unresolved(server.url, acknowledged) == []
 

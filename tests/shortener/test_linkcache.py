@@ -81,12 +81,55 @@ def test_a_link_read_before_a_deletion_is_not_kept(app: Flask) -> None:
     assert cache.get(LINK.code, before) is None  # an older reading trusts nothing kept
 
 
-def test_the_cache_stays_small(app: Flask) -> None:
-    cache = linkcache.LinkCache(linkcache.cache_of(app).deletions, max_links=2)
+def numbered(number: int) -> links.Link:
+    return links.Link(number, f"code{number}", f"https://example.com/{number}", "", None)
+
+
+@pytest.fixture
+def small_cache(app: Flask) -> linkcache.LinkCache:
+    """A cache of three links at most, on the app's deletion count."""
+    return linkcache.LinkCache(linkcache.cache_of(app).deletions, max_links=3)
+
+
+def kept(cache: linkcache.LinkCache, numbers: range) -> list[int]:
+    """Which of the links `numbers` the cache still holds (asking about each refreshes it)."""
     count = cache.deletions.current()
+    return [n for n in numbers if cache.get(f"code{n}", count) == numbered(n)]
+
+
+def test_a_full_cache_lets_go_of_the_least_recently_used_link_only(
+    small_cache: linkcache.LinkCache,
+) -> None:
+    count = small_cache.deletions.current()
+    for number in range(5):
+        small_cache.put(numbered(number), count)
+    assert kept(small_cache, range(5)) == [2, 3, 4]
+
+
+def test_a_hit_makes_a_link_the_most_recently_used(small_cache: linkcache.LinkCache) -> None:
+    count = small_cache.deletions.current()
     for number in range(3):
-        cache.put(links.Link(number, f"code{number}", "https://example.com/", "", None), count)
-    assert [cache.get(f"code{n}", count) is not None for n in range(3)] == [False, False, True]
+        small_cache.put(numbered(number), count)
+    assert small_cache.get("code0", count) == numbered(0)  # 0 is now the most recent: 1 goes
+    small_cache.put(numbered(3), count)
+    assert kept(small_cache, range(4)) == [0, 2, 3]
+
+
+def test_putting_a_kept_link_again_refreshes_it_without_growing(
+    small_cache: linkcache.LinkCache,
+) -> None:
+    count = small_cache.deletions.current()
+    for number in (0, 1, 2, 0, 3):
+        small_cache.put(numbered(number), count)
+    assert kept(small_cache, range(4)) == [0, 2, 3]
+
+
+def test_a_deletion_still_empties_a_full_cache(small_cache: linkcache.LinkCache) -> None:
+    count = small_cache.deletions.current()
+    for number in range(3):
+        small_cache.put(numbered(number), count)
+    small_cache.deletions.increase()
+    assert kept(small_cache, range(3)) == []
 
 
 def test_the_deletion_count_is_shared_through_the_file(tmp_path: Path) -> None:

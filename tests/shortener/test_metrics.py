@@ -1,5 +1,6 @@
 """metrics: /metrics counts requests, redirects, creations, rejections, cache lookups and queries;
-its series stay bounded whatever the codes asked for; under gunicorn the workers' counts add up.
+its series stay bounded whatever the codes asked for; under gunicorn the workers' counts add up,
+and plain gunicorn (without the shortener's configuration) refuses to start.
 
 The metric objects belong to the process, shared by every app a test builds, so each test
 compares the values after its requests with the values before them.
@@ -8,10 +9,12 @@ compares the values after its requests with the values before them.
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -21,14 +24,14 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
-from helpers import monitoring, net
+from helpers import deploy, monitoring, net
 from helpers.shortener import metrics
-from helpers.shortener.cli import gunicorn_command
 
 from .support import create
 
 REQUESTS = "shortener_http_requests_total"
 REDIRECTS_TIMED = "shortener_redirect_duration_seconds_count"
+TARGET = "https://www.example.com/counted"
 
 
 def read(client: FlaskClient) -> monitoring.Samples:
@@ -140,31 +143,83 @@ def test_thousands_of_codes_add_no_series(client: FlaskClient) -> None:
     assert monitoring.series(read(client), "shortener_") == warm
 
 
-# Under gunicorn: two processes, one set of numbers
+# Under gunicorn: two processes, one set of numbers, or no start at all
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """`python -m helpers.shortener serve --workers 2`, metrics in a folder the test can see."""
-    folder = tmp_path_factory.mktemp("served")
-    (folder / "metrics").mkdir()
+@pytest.mark.parametrize(
+    "options", [["-w", "2"], ["-w", "1"], ["--preload", "-w", "2"]], ids=" ".join
+)
+def test_plain_gunicorn_refuses_to_start_and_says_how(tmp_path: Path, options: list[str]) -> None:
+    """`gunicorn -w 2 'helpers.shortener:create_app()'` would count one worker's requests only.
+
+    gunicorn exits at once (a timeout guards the run); XDG_RUNTIME_DIR keeps its control socket
+    in the test's folder.
+    """
     port = net.free_port()
-    command = [sys.executable, "-m", "helpers.shortener", "serve", f"--port={port}", "--workers=2"]
+    command = [sys.executable, "-m", "gunicorn", *options, f"--bind={net.LOOPBACK}:{port}"]
+    env = {
+        **os.environ,
+        "SHORTENER_DATABASE": str(tmp_path / "shortener.sqlite3"),
+        "XDG_RUNTIME_DIR": str(tmp_path),
+    }
+    env.pop(metrics.MULTIPROCESS_DIR, None)
+    completed = subprocess.run(
+        [*command, deploy.SHORTENER],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode != 0
+    assert metrics.HOW_TO_SERVE in completed.stderr, completed.stderr
+
+
+def start_shortener(folder: Path, workers: int, options: Sequence[str] = ()) -> Any:
+    """The shortener under `helpers.deploy.gunicorn`, its metrics in `folder`/metrics."""
+    (folder / "metrics").mkdir(exist_ok=True)
     env = {
         "SHORTENER_DATABASE": str(folder / "shortener.sqlite3"),
+        "SHORTENER_RATE_LIMIT_ENABLED": "false",
         metrics.MULTIPROCESS_DIR: str(folder / "metrics"),
     }
-    with net.run_process(
-        command, port, name="shortener-2-workers", env=env, ready_timeout=30
-    ) as server:
+    name = f"shortener-metrics-{folder.name}"
+    return deploy.gunicorn(deploy.SHORTENER, workers=workers, name=name, env=env, options=options)
+
+
+@pytest.fixture(scope="module", params=[[], ["--preload"]], ids=["", "preload"])
+def served(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Any:
+    """Two workers as they run in production; with --preload, the master loads the app."""
+    folder = tmp_path_factory.mktemp("served")
+    with start_shortener(folder, workers=2, options=request.param) as server:
         yield server, folder / "metrics"
 
 
-def test_serve_runs_gunicorn_with_its_configuration() -> None:
-    command = gunicorn_command("127.0.0.1", 8000, 3)
-    config = next(part for part in command if part.startswith("--config="))
-    assert Path(config.removeprefix("--config=")).name == "gunicorn_conf.py"
-    assert "--workers=3" in command and command[-1] == "helpers.shortener:create_app()"
+def redirects_counted(samples: monitoring.Samples) -> tuple[float, float]:
+    """The redirects answered (302) and the redirects timed, as /metrics shows them."""
+    answered = monitoring.total(samples, REQUESTS, route=metrics.REDIRECT_ROUTE, status_class="3xx")
+    return answered, monitoring.total(samples, REDIRECTS_TIMED)
+
+
+def test_forty_redirects_over_two_workers_count_forty(served: Any) -> None:
+    server, _folder = served
+    made = requests.post(f"{server.url}/api/links", json={"url": TARGET}, timeout=10)
+    assert made.status_code == 201, made.text
+    before = monitoring.scrape(server.url)
+
+    def follow(_: int) -> int:  # a new connection each time, so both workers get some
+        return requests.get(
+            f"{server.url}/{made.json()['code']}", allow_redirects=False, timeout=10
+        ).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(follow, range(40))) == [302] * 40
+    after = monitoring.scrape(server.url)
+
+    answered, timed = redirects_counted(after)
+    answered_before, timed_before = redirects_counted(before)
+    assert (answered - answered_before, timed - timed_before) == (40, 40)
 
 
 def test_counts_add_up_across_gunicorn_workers(served: Any) -> None:
@@ -198,3 +253,17 @@ def test_gunicorn_workers_write_json_access_lines(served: Any) -> None:
         time.sleep(0.05)
     (line,) = (line for line in server.log().splitlines() if '"gunicorn-trace-1"' in line)
     assert json.loads(line)["path"] == "/healthz"
+
+
+def test_a_new_start_counts_nothing_of_the_last_run_in_the_same_folder(tmp_path: Path) -> None:
+    def health_checks(server: Any) -> float:
+        samples = monitoring.scrape(server.url)
+        return monitoring.total(samples, REQUESTS, route="/healthz", status_class="2xx")
+
+    with start_shortener(tmp_path, workers=1) as first:
+        for _ in range(5):
+            assert requests.get(f"{first.url}/healthz", timeout=10).status_code == 200
+        assert health_checks(first) == 5
+    assert list((tmp_path / "metrics").glob("counter_*.db")), "the first run left no files"
+    with start_shortener(tmp_path, workers=1) as second:
+        assert health_checks(second) == 0
