@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dis
 import importlib.util
+import itertools
 import os
 import py_compile
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -86,50 +86,101 @@ q1 = Exercise(
     ],
 )
 
-# --- q2: the file name of a module's cache -----------------------------------------------------
+# --- q2: how deep the VM's stack gets ---------------------------------------------------------
 
 
-def pyc_name(module: str) -> str:
-    return Path(importlib.util.cache_from_source(f"{module}.py")).name
+def stack_depths(expression: str) -> list[int]:
+    depths = []
+    depth = 0
+    for instruction in dis.get_instructions(compile(expression, "<expression>", "eval")):
+        if instruction.opname == "RESUME":
+            continue
+        depth += dis.stack_effect(instruction.opcode, instruction.arg)
+        depths.append(depth)
+    return depths
 
 
-def _expected_pyc_name(module: str) -> str:
-    """Spelt out by hand, to check the learner's answer independently of cache_from_source."""
-    optimisation = f".opt-{sys.flags.optimize}" if sys.flags.optimize else ""
-    return f"{module}.{sys.implementation.cache_tag}{optimisation}.pyc"
+# Each expression, and the stack depth after each of its instructions (RESUME skipped), worked out
+# by hand from the stack-machine rules: a load pushes one value, a binary operator pops two and
+# pushes one, a unary operator pops one and pushes one, RETURN_VALUE pops the result.
+EXPRESSIONS = [
+    ("a + 2 * a", [1, 2, 3, 2, 1, 0]),
+    ("a + b + c + d", [1, 2, 1, 2, 1, 2, 1, 0]),
+    ("a + (b + (c + d))", [1, 2, 3, 4, 3, 2, 1, 0]),
+    ("-a * b", [1, 1, 2, 1, 0]),
+    ("(a - b) * (c / d)", [1, 2, 1, 2, 3, 2, 1, 0]),
+    ("x", [1, 0]),
+]
 
 
-def _check_pyc_name(candidate: Callable[[str], str]) -> None:
-    require(callable(candidate), "the answer should be a function that takes a module name.")
-    for module in ("greeting", "main", "url_shortener"):
-        got = candidate(module)
-        expected = _expected_pyc_name(module)
-        require(isinstance(got, str), f"pyc_name({module!r}) returned {got!r}, not a string.")
+def _check_stack_depths(candidate: Callable[[str], list[int]]) -> None:
+    require(callable(candidate), "the answer should be a function that takes an expression.")
+    for expression, expected in EXPRESSIONS:
+        got = candidate(expression)
+        shown = repr(expression)
+        require(isinstance(got, list), f"stack_depths({shown}) returned {got!r}, not a list.")
         require(
-            "/" not in got and "\\" not in got,
-            f"pyc_name({module!r}) returned {got!r}: only the file name, without its folder "
-            "(pathlib.Path(path).name drops the folder).",
+            len(got) == len(expected),
+            f"stack_depths({shown}) returned {len(got)} depths, {got!r}, for its {len(expected)} "
+            "instructions: one depth per instruction, RESUME left out.",
         )
         require(
-            sys.implementation.cache_tag in got,
-            f"pyc_name({module!r}) returned {got!r}, which lacks this Python's cache tag "
-            f"{sys.implementation.cache_tag!r}.",
+            got[0] == expected[0],
+            f"stack_depths({shown}) returned {got!r}: the first instruction pushes a value, so "
+            "the first depth is 1. Count the depth *after* each instruction, not before it.",
         )
-        require(got == expected, f"pyc_name({module!r}) returned {got!r}; expected {expected!r}.")
+        require(
+            any(later < earlier for earlier, later in itertools.pairwise(got)),
+            f"stack_depths({shown}) returned {got!r}, a depth that never goes down: an operator "
+            "pops its operands and pushes one result, and RETURN_VALUE pops the result.",
+        )
+        require(
+            got == expected,
+            f"stack_depths({shown}) returned {got!r}; expected {expected!r}. A binary operator "
+            "pops two values and pushes one.",
+        )
+
+
+def _depths_before_each_instruction(expression: str) -> list[int]:
+    """Wrong on purpose: the depth before each instruction, not after it."""
+    return [0, *stack_depths(expression)[:-1]]
+
+
+def _depths_counting_resume(expression: str) -> list[int]:
+    """Wrong on purpose: RESUME is counted, as a first depth of 0."""
+    return [0, *stack_depths(expression)]
+
+
+def _depths_counting_loads(expression: str) -> list[int]:
+    """Wrong on purpose: counts the values pushed and forgets that operators pop them."""
+    depths = []
+    pushed = 0
+    for instruction in dis.get_instructions(compile(expression, "<expression>", "eval")):
+        if instruction.opname == "RESUME":
+            continue
+        pushed += instruction.opname.startswith("LOAD")
+        depths.append(pushed)
+    return depths
 
 
 q2 = Exercise(
-    "pyc_name names the cache file of a module",
-    _check_pyc_name,
+    "stack_depths follows the VM's stack through an expression",
+    _check_stack_depths,
     hints=[
-        "importlib.util.cache_from_source('greeting.py') returns the path of its .pyc.",
-        "pathlib.Path(some_path).name is the last part of a path: the file name alone.",
+        "compile(expression, '<expression>', 'eval') gives a code object, and "
+        "dis.get_instructions(code) its instructions; skip the one named RESUME.",
+        "Keep a running depth that starts at 0, change it at each instruction, and append it to "
+        "a list after the change.",
+        "dis.stack_effect(instruction.opcode, instruction.arg) is how much an instruction changes "
+        "the depth. Or by hand: LOAD_NAME and LOAD_CONST add 1, BINARY_OP takes 1 (pops two, "
+        "pushes one), UNARY_NEGATIVE 0, RETURN_VALUE takes 1.",
     ],
-    solution=pyc_name,
+    solution=stack_depths,
     wrong=[
-        lambda module: f"{module}.pyc",
-        lambda module: importlib.util.cache_from_source(f"{module}.py"),
-        lambda module: f"{module}.cpython-37.pyc",
+        _depths_before_each_instruction,
+        _depths_counting_resume,
+        _depths_counting_loads,
+        lambda expression: stack_depths(expression)[:-1],
     ],
 )
 

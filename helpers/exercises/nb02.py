@@ -22,17 +22,6 @@ def make_counter() -> Callable[[], int]:
     return counter
 
 
-def _cell_values(function: object) -> list[object]:
-    """The values in a function's closure cells; [] when it has none (or is no function)."""
-    values = []
-    for cell in getattr(function, "__closure__", None) or ():
-        try:
-            values.append(cell.cell_contents)
-        except ValueError:  # a cell whose variable has not been assigned yet
-            continue
-    return values
-
-
 def _check_make_counter(candidate: Callable[[], Callable[[], int]]) -> None:
     require(callable(candidate), "the answer should be a function that makes counters.")
     first = candidate()
@@ -55,10 +44,18 @@ def _check_make_counter(candidate: Callable[[], Callable[[], int]]) -> None:
         f"the first counter went on with {fourth!r}, not 4, after the second one was used: "
         "the counters must not share their count.",
     )
+    # Independent counts rule out a shared global; what is left is where each counter keeps its
+    # own count. Any state reached through the closure's cells is right: an int changed with
+    # `nonlocal`, a list or a dict changed in place, an iterator.
     require(
-        4 in _cell_values(first),
-        "the counter works, but it does not keep its count in a closure: define the count in "
-        "make_counter and change it from the inner function with `nonlocal`.",
+        bool(getattr(first, "__closure__", None)),
+        "the counter counts, but it is no closure (it has no __closure__ cells): keep the count in "
+        "a variable of make_counter that the inner function uses.",
+    )
+    require(
+        not vars(first),
+        f"the counter keeps its count in attributes of the function ({vars(first)!r}), not in "
+        "a variable of make_counter: use `nonlocal`.",
     )
 
 
@@ -87,6 +84,28 @@ def _make_counter_from_zero() -> Callable[[], int]:
     return counter
 
 
+def _make_counter_in_a_default() -> Callable[[], int]:
+    """Wrong on purpose: a fresh default list per counter counts, but it is no closure."""
+
+    def counter(count: list[int] = [0]) -> int:  # noqa: B006 (the mutable default is the point)
+        count[0] += 1
+        return count[0]
+
+    return counter
+
+
+def _make_counter_in_an_attribute() -> Callable[[], int]:
+    """Wrong on purpose: the count is an attribute of the function; the closure holds only the
+    function itself."""
+
+    def counter() -> int:
+        counter.count += 1  # type: ignore[attr-defined]
+        return counter.count  # type: ignore[attr-defined]
+
+    counter.count = 0  # type: ignore[attr-defined]
+    return counter
+
+
 q1 = Exercise(
     "make_counter makes independent counters that live in closures",
     _check_make_counter,
@@ -101,6 +120,8 @@ q1 = Exercise(
         _make_shared_counter,
         _make_counter_from_zero,
         lambda: itertools.count(1).__next__,
+        _make_counter_in_a_default,
+        _make_counter_in_an_attribute,
     ],
 )
 
