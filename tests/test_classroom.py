@@ -29,8 +29,10 @@ STUB = 'def loopback_url(port):\n    raise NotImplementedError("your code here")
 SOLVED = 'def loopback_url(port):\n    return f"http://127.0.0.1:{port}/"'
 WRONG = 'def loopback_url(port):\n    return f"http://localhost:{port}/"'
 # Notebook 00's slowest cell takes about 0.1 s, so 6 s is ample even with the class's four kernels
-# running at once on a busy machine; the endless loop waits it out.
+# running at once on a busy machine; the endless loop waits it out. It sleeps, so that its kernel
+# does not take a core from the tests running alongside while it waits.
 CELL_TIMEOUT = 6
+ENDLESS = "import time\n\nwhile True:\n    time.sleep(0.1)"
 
 
 def course_notebooks() -> list[Path]:
@@ -148,7 +150,7 @@ def grades(
     root = tmp_path_factory.mktemp("class")
     folders = {
         "alice": handed_in(student_copy, root / "alice", SOLVED),
-        "bob": handed_in(student_copy, root / "bob", WRONG, "1 / 0", "while True:\n    pass"),
+        "bob": handed_in(student_copy, root / "bob", WRONG, "1 / 0", ENDLESS),
         "carol": handed_in(student_copy, root / "carol", SOLVED, "import os\nos._exit(1)"),
         "dave": handed_in(student_copy, root / "dave", ""),
     }

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 from collections.abc import Callable
+from pathlib import Path
 
 import psutil
 import psycopg
@@ -75,17 +76,36 @@ def test_as_root_postgres_runs_as_the_postgres_user() -> None:
 @pytest.mark.usefixtures("needs_postgres", "needs_redis")
 def test_starting_again_under_one_name_stops_the_first_and_stop_all_stops_every_one() -> None:
     first = services.start_postgres("pg-again")
+    with psycopg.connect(first.url, connect_timeout=5) as connection:
+        connection.execute("CREATE TABLE left_by_the_first (n int)")
     second = services.start_postgres("pg-again")
     cache = services.start_redis("redis-again")
     try:
         assert refuses(first.port)
         assert net.running().count("pg-again") == 1
         with psycopg.connect(second.url, connect_timeout=5) as connection:
-            assert connection.execute("SELECT 1").fetchone() == (1,)
+            tables = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+            assert connection.execute(tables).fetchone() == (0,)  # a new cluster, not a reused one
     finally:
         stopped = net.stop_all()
     assert {"pg-again", "redis-again"} <= set(stopped)
     assert refuses(second.port) and refuses(cache.port)
+
+
+@pytest.mark.usefixtures("needs_postgres")
+def test_the_cluster_copied_for_each_server_is_made_once_per_time_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = programs.postgres_bin()
+    assert folder is not None
+    monkeypatch.setattr(services, "CLUSTERS", tmp_path)
+    monkeypatch.setenv("TZ", "Pacific/Auckland")
+    made = services._new_cluster(folder)
+    assert "timezone = 'Pacific/Auckland'" in (made / "data" / "postgresql.conf").read_text()
+    assert services._new_cluster(folder) == made
+    assert list(tmp_path.iterdir()) == [made]
+    monkeypatch.setenv("TZ", "America/Lima")  # initdb would write another zone: another cluster
+    assert services._cluster_key(folder) != made.name
 
 
 @pytest.mark.usefixtures("needs_redis")
