@@ -59,7 +59,8 @@ def check_packages(requirements: Path = ROOT / "requirements.txt") -> Check:
     detail = (
         "every pinned package at its pinned version"
         if not wrong
-        else "; ".join(wrong) + ". Run `make test` or `make lab` once to reinstall."
+        else "; ".join(wrong)
+        + ". Reinstall the pins: `.venv/bin/python -m pip install -r requirements.txt`."
     )
     return Check("packages", not wrong, detail)
 

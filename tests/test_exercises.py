@@ -4,6 +4,7 @@ answers do not, and the checker never raises, whatever the learner hands it."""
 from __future__ import annotations
 
 import dis
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 
 import helpers.exercises
@@ -101,6 +103,29 @@ def test_feedback_reads_as_a_sentence() -> None:
     assert str(exercise.evaluate(exercise.reference)).startswith("✅ Correct: ")
 
 
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (lambda port: f"http://localhost:{port}/", "::1"),
+        (lambda port: f"https://127.0.0.1:{port}/", "plain HTTP"),
+        (lambda port: print(f"http://127.0.0.1:{port}/"), "`return` it"),
+        (lambda port: f"http://127.0.0.1:{port}", "ends with `/`"),
+        (lambda port: f"http://127.0.0.1:{port}/api", "stops at the `/`"),
+        (lambda port: "http://127.0.0.1:8000/", "the `port` the function was given"),
+        (lambda port: "http://127.0.0.1:port/", "'port' is not a number"),
+        (lambda port: f"http://127.0.0.1/{port}/", "a `:` and the port"),
+        (lambda port: f"127.0.0.1:{port}/", "`://`"),
+        (lambda port: f" http://127.0.0.1:{port}/", "no spaces or newlines"),
+    ],
+)
+def test_nb00_q1_says_why_an_address_is_wrong(answer: Callable[[int], str], reason: str) -> None:
+    """Each wrong piece of the address gets its reason, and no message gives the address away."""
+    feedback = EXERCISES["nb00.q1"].evaluate(answer)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert reason in feedback.message
+    assert "http://127.0.0.1:8888/" not in feedback.message
+
+
 # --- Notebooks 00-02: other correct answers a learner may well write, which the checks must accept.
 
 
@@ -136,13 +161,128 @@ def _cache_is_fresh_with_struct(source_path: str | os.PathLike[str]) -> bool:
     return magic == importlib.util.MAGIC_NUMBER and (mtime, size) == fields
 
 
+def _cache_is_fresh_in_nanoseconds(source_path: str | os.PathLike[str]) -> bool:
+    pyc = Path(importlib.util.cache_from_source(os.fspath(source_path)))
+    try:
+        header = pyc.read_bytes()[:16]
+    except FileNotFoundError:
+        return False
+    stat = os.stat(source_path)
+    recorded = [int.from_bytes(header[start : start + 4], "little") for start in (8, 12)]
+    return header[:4] == importlib.util.MAGIC_NUMBER and recorded == [
+        stat.st_mtime_ns // 1_000_000_000,
+        stat.st_size,
+    ]
+
+
+def _cache_is_fresh_like_make_with_a_magic_check(source_path: str | os.PathLike[str]) -> bool:
+    """The reviewer's wrong answer: the magic number, then "the .pyc is newer than the source"."""
+    pyc = Path(importlib.util.cache_from_source(os.fspath(source_path)))
+    return (
+        pyc.exists()
+        and pyc.read_bytes()[:4] == importlib.util.MAGIC_NUMBER
+        and pyc.stat().st_mtime >= os.stat(source_path).st_mtime
+    )
+
+
+def test_nb01_q3_rejects_make_style_freshness() -> None:
+    feedback = EXERCISES["nb01.q3"].evaluate(_cache_is_fresh_like_make_with_a_magic_check)
+    assert feedback.status is Status.NOT_YET
+    assert "moved back" in feedback.message
+
+
+def _warmed_name_by_position(
+    function: Callable[..., object], arguments: tuple[object, ...], times: int
+) -> str:
+    for _ in range(times):
+        function(*arguments)
+    names = [i.opname for i in dis.get_instructions(function)]
+    live = [i.opname for i in dis.Bytecode(function, adaptive=True)]
+    return live[names.index("BINARY_OP")]
+
+
+def _warmed_name_by_prefix(
+    function: Callable[..., object], arguments: tuple[object, ...], times: int
+) -> str:
+    for _ in range(times):
+        function(*arguments)
+    live = dis.get_instructions(function, adaptive=True)
+    return next(i.opname for i in live if i.opname.startswith("BINARY_OP"))
+
+
+def _count_with_wraps() -> Callable[[], int]:
+    """A counter decorated with functools.wraps: __wrapped__ and friends in its __dict__."""
+    count = 0
+
+    def template() -> int:
+        """Count."""
+        return 0
+
+    @functools.wraps(template)
+    def counter() -> int:
+        nonlocal count
+        count += 1
+        return count
+
+    return counter
+
+
+def _count_with_a_reset() -> Callable[[], int]:
+    """A counter that carries a helper as an attribute, which counting leaves alone."""
+    count = 0
+
+    def counter() -> int:
+        nonlocal count
+        count += 1
+        return count
+
+    def reset() -> None:
+        nonlocal count
+        count = 0
+
+    counter.reset = reset  # type: ignore[attr-defined]
+    return counter
+
+
+def _count_in_a_dict() -> Callable[[], int]:
+    state = {"count": 0}
+
+    def counter() -> int:
+        state["count"] += 1
+        return state["count"]
+
+    return counter
+
+
 def _defaults_by_signature(function: Callable[..., Any]) -> dict[str, Any]:
     parameters = inspect.signature(function).parameters.values()
     return {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
 
 
+def _defaults_from_the_end(function: Any) -> dict[str, Any]:
+    code = function.__code__
+    names = reversed(code.co_varnames[: code.co_argcount])
+    found = dict(zip(names, reversed(function.__defaults__ or ()), strict=False))
+    return found | (function.__kwdefaults__ or {})
+
+
+def _closure_values_with_a_guard(function: Any) -> dict[str, Any]:
+    if function.__closure__ is None:
+        return {}
+    names = function.__code__.co_freevars
+    return {
+        name: cell.cell_contents for name, cell in zip(names, function.__closure__, strict=True)
+    }
+
+
 OTHER_CORRECT_ANSWERS: dict[str, list[object]] = {
-    "nb00.q1": [lambda port: "http://127.0.0.1:" + str(port) + "/"],
+    "nb00.q1": [
+        lambda port: "http://127.0.0.1:" + str(port) + "/",
+        lambda port: f"http://127.0.0.1:{port:d}/",
+        lambda port: "".join(("http://", "127.0.0.1", ":", str(port), "/")),
+        lambda port: "/".join(["http:", "", f"127.0.0.1:{port}", ""]),
+        lambda port: f"HTTP://127.0.0.1:{port}/",  # a scheme is case-insensitive (RFC 3986)
+    ],
     "nb01.q1": [
         lambda source: list(
             dict.fromkeys(
@@ -152,11 +292,35 @@ OTHER_CORRECT_ANSWERS: dict[str, list[object]] = {
             )
         )
     ],
-    "nb01.q2": [_stack_depths_by_hand],
-    "nb01.q3": [_cache_is_fresh_with_struct],
-    "nb02.q1": [_count_in_a_list, _count_in_an_iterator],
-    "nb02.q2": [_defaults_by_signature],
-    "nb02.q3": [lambda function: dict(inspect.getclosurevars(function).nonlocals)],
+    "nb01.q2": [
+        _stack_depths_by_hand,
+        lambda expression: list(
+            itertools.accumulate(
+                dis.stack_effect(i.opcode, i.arg)
+                for i in dis.get_instructions(compile(expression, "", "eval"))
+                if i.opname != "RESUME"
+            )
+        ),
+    ],
+    "nb01.q3": [_cache_is_fresh_with_struct, _cache_is_fresh_in_nanoseconds],
+    "nb01.q4": [_warmed_name_by_position, _warmed_name_by_prefix],
+    "nb02.q1": [
+        _count_in_a_list,
+        _count_in_an_iterator,
+        _count_with_wraps,
+        _count_with_a_reset,
+        _count_in_a_dict,
+    ],
+    "nb02.q2": [_defaults_by_signature, _defaults_from_the_end],
+    "nb02.q3": [
+        lambda function: dict(inspect.getclosurevars(function).nonlocals),
+        _closure_values_with_a_guard,
+    ],
+    "nb02.q4": [
+        ["clamps", "rounds", "tally"],
+        ("tally", "rounds", "clamps"),
+        frozenset({"clamps", "rounds", "tally"}),
+    ],
 }
 
 
@@ -167,3 +331,75 @@ OTHER_CORRECT_ANSWERS: dict[str, list[object]] = {
 def test_other_correct_answers_pass(key: str, answer: object) -> None:
     feedback = EXERCISES[key].evaluate(answer)
     assert feedback.status is Status.CORRECT, feedback
+
+
+# --- Notebook 02: the reasons its checks give, and the puzzle the notebook shows.
+
+
+def _defaults_added_to_kwdefaults(function: Any) -> dict[str, Any]:
+    """Changes the function's own __kwdefaults__, then returns a copy of it."""
+    found = function.__kwdefaults__ or {}
+    found.update(_defaults_from_the_end(function))
+    return dict(found)
+
+
+def _defaults_skipping_positional_only(function: Any) -> dict[str, Any]:
+    code = function.__code__
+    names = code.co_varnames[code.co_posonlyargcount : code.co_argcount]
+    found = dict(zip(reversed(names), reversed(function.__defaults__ or ()), strict=False))
+    return found | (function.__kwdefaults__ or {})
+
+
+@pytest.mark.parametrize(
+    ("key", "answer", "reason"),
+    [
+        ("nb02.q2", _defaults_added_to_kwdefaults, "changed the function's __kwdefaults__"),
+        ("nb02.q2", lambda f: f.__kwdefaults__ or {}, "the function's own __kwdefaults__ dict"),
+        (
+            "nb02.q2",
+            lambda f: {k: v for k, v in _defaults_from_the_end(f).items() if v is not None},
+            "A default of None is still a default",
+        ),
+        ("nb02.q2", _defaults_skipping_positional_only, "co_argcount counts the positional-only"),
+        (
+            "nb02.q2",
+            lambda f: _defaults_from_the_end(f) | f.__kwdefaults__,
+            "for no_defaults(a, b), defaults_of raised TypeError",
+        ),
+        (
+            "nb02.q3",
+            lambda f: {
+                n: c.cell_contents
+                for n, c in zip(f.__code__.co_freevars, f.__closure__, strict=True)
+            },
+            "for make_multiplier itself, which is no closure, closure_values raised TypeError",
+        ),
+        ("nb02.q4", {"clamps", "tally"}, "`rounds` does raise UnboundLocalError"),
+        ("nb02.q4", {"clamps", "rounds", "stores", "tally"}, "`stores` runs without error"),
+        ("nb02.q4", {"clamps", "rounds", "tally", "count"}, "'count' is not one of"),
+    ],
+)
+def test_nb02_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert reason in feedback.message, feedback.message
+
+
+def test_nb02_q2_an_answer_that_changes_defaults_changes_only_a_copy() -> None:
+    from helpers.exercises import nb02
+
+    EXERCISES["nb02.q2"].evaluate(_defaults_added_to_kwdefaults)
+    assert nb02._greet.__kwdefaults__ == {"punctuation": "!"}
+    assert EXERCISES["nb02.q2"].evaluate(nb02.defaults_of).status is Status.CORRECT
+
+
+def test_nb02_q4_the_notebook_shows_the_puzzle_it_checks() -> None:
+    from helpers.exercises import nb02
+
+    notebook = nbformat.read(
+        Path(__file__).resolve().parent.parent / "notebooks" / "02_everything_is_an_object.ipynb",
+        as_version=4,
+    )
+    shown = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
+    assert any(f"```python\n{nb02.SCOPE_PUZZLE}```" in source for source in shown)
+    assert nb02.puzzle_outcomes() == {name: name in nb02.raisers for name in nb02.PUZZLE_FUNCTIONS}

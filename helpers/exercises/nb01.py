@@ -10,6 +10,7 @@ import py_compile
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from helpers.exercises import Exercise, require
 
@@ -52,14 +53,16 @@ def _check_loads_names(candidate: Callable[[str], list[str]]) -> None:
             len(got) == len(set(got)),
             f"loads_names({shown}) returned {got!r}: list each name only once.",
         )
+        missing = len(set(expected) - set(got))
         require(
-            sorted(got) == sorted(expected),
-            f"loads_names({shown}) returned {got!r}; the snippet reads {expected!r}.",
+            not missing,
+            f"loads_names({shown}) returned {got!r}, which leaves out {missing} name(s) the "
+            "snippet reads. Look at every instruction, not only the first or the last few.",
         )
         require(
             got == expected,
             f"loads_names({shown}) returned {got!r}: right names, but list them in the order the "
-            f"bytecode first reads them, {expected!r}.",
+            "bytecode first reads them, not sorted.",
         )
 
 
@@ -108,6 +111,8 @@ EXPRESSIONS = [
     ("a + b + c + d", [1, 2, 1, 2, 1, 2, 1, 0]),
     ("a + (b + (c + d))", [1, 2, 3, 4, 3, 2, 1, 0]),
     ("-a * b", [1, 1, 2, 1, 0]),
+    ("-a * (b - c)", [1, 1, 2, 3, 2, 1, 0]),
+    ("-2 * a", [1, 2, 1, 0]),  # the compiler folds -2 into one constant: no UNARY_NEGATIVE
     ("(a - b) * (c / d)", [1, 2, 1, 2, 3, 2, 1, 0]),
     ("x", [1, 0]),
 ]
@@ -212,13 +217,17 @@ def _compile_in_place(source: Path) -> Path:
     return Path(written)
 
 
-def _ask(candidate: Callable[[Path], bool], source: Path, situation: str, expected: bool) -> None:
+def _ask(
+    candidate: Callable[[Path], bool], source: Path, situation: str, expected: bool, why: str
+) -> None:
     got = candidate(source)
     require(
         isinstance(got, bool),
         f"for {situation}, cache_is_fresh returned {got!r}; return True or False.",
     )
-    require(got == expected, f"for {situation}, cache_is_fresh returned {got}, not {expected}.")
+    require(
+        got == expected, f"for {situation}, cache_is_fresh returned {got}, not {expected}: {why}"
+    )
 
 
 def _check_cache_is_fresh(candidate: Callable[[Path], bool]) -> None:
@@ -226,25 +235,105 @@ def _check_cache_is_fresh(candidate: Callable[[Path], bool]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "greeting.py"
         source.write_text("GREETING = 'hello'\n")
+        # Ten seconds ago and a half: a time with a fraction, older than the .pyc written next.
+        half_past = (int(source.stat().st_mtime) - 10) * 10**9 + 500_000_000
+        os.utime(source, ns=(half_past, half_past))
         pyc = _compile_in_place(source)
-        _ask(candidate, source, "a module just compiled", True)
+        _ask(
+            candidate,
+            source,
+            "a module just compiled",
+            True,
+            "the next import would reuse this .pyc. Look at each comparison: the header holds "
+            "little-endian numbers and the time in whole seconds, while st_mtime is a float.",
+        )
 
         never_compiled = Path(folder) / "other.py"
         never_compiled.write_text("OTHER = 1\n")
-        _ask(candidate, never_compiled, "a module that has no .pyc", False)
+        _ask(
+            candidate,
+            never_compiled,
+            "a module that has no .pyc",
+            False,
+            "with no .pyc there is nothing to reuse.",
+        )
 
         mtime = int(source.stat().st_mtime)
         os.utime(source, (mtime + 60, mtime + 60))
-        _ask(candidate, source, "a source saved again later, with the same size", False)
+        _ask(
+            candidate,
+            source,
+            "a source saved again later, with the same size",
+            False,
+            "the time recorded in the .pyc is no longer the source's time.",
+        )
 
         _compile_in_place(source)
         source.write_text("GREETING = 'hello, world'\n")
         os.utime(source, (mtime + 60, mtime + 60))
-        _ask(candidate, source, "a source edited to another size, with the same time", False)
+        _ask(
+            candidate,
+            source,
+            "a source edited to another size, with the same time",
+            False,
+            "the size recorded in the .pyc is no longer the source's size.",
+        )
+
+        _compile_in_place(source)
+        os.utime(source, (mtime - 3600, mtime - 3600))
+        _ask(
+            candidate,
+            source,
+            "a source whose time moved back an hour (a restored backup, a `git checkout`), "
+            "with the same size",
+            False,
+            "Python does not ask which file is newer; it asks whether the recorded time is the "
+            "source's time, and here it is not.",
+        )
 
         _compile_in_place(source)
         pyc.write_bytes(b"\x00\x00\r\n" + pyc.read_bytes()[4:])
-        _ask(candidate, source, "a .pyc written by another Python version", False)
+        _ask(
+            candidate,
+            source,
+            "a .pyc written by another Python version",
+            False,
+            "its magic number is not this Python's.",
+        )
+
+
+def _fresh_if_cache_is_newer(source_path: str | os.PathLike[str]) -> bool:
+    """Wrong on purpose: the rule of `make` (the .pyc is newer than the source), not Python's."""
+    pyc = Path(importlib.util.cache_from_source(os.fspath(source_path)))
+    return pyc.exists() and pyc.stat().st_mtime >= Path(source_path).stat().st_mtime
+
+
+def _recorded(source_path: str | os.PathLike[str]) -> tuple[bytes, int, int] | None:
+    """The magic number, time and size a source's .pyc records; None if it has no .pyc."""
+    pyc = Path(importlib.util.cache_from_source(os.fspath(source_path)))
+    if not pyc.exists():
+        return None
+    header = pyc.read_bytes()[:16]
+    return header[:4], int.from_bytes(header[8:12], "little"), int.from_bytes(header[12:], "little")
+
+
+def _fresh_if_recorded_time_is_not_older(source_path: str | os.PathLike[str]) -> bool:
+    """Wrong on purpose: accepts a recorded time later than the source's, not only the same."""
+    stat, recorded = Path(source_path).stat(), _recorded(source_path)
+    if recorded is None:
+        return False
+    magic, mtime, size = recorded
+    return (
+        magic == importlib.util.MAGIC_NUMBER
+        and mtime >= int(stat.st_mtime)
+        and size == stat.st_size
+    )
+
+
+def _fresh_if_recorded_time_equals_the_float(source_path: str | os.PathLike[str]) -> bool:
+    """Wrong on purpose: compares the whole seconds of the header with the float st_mtime."""
+    stat = Path(source_path).stat()
+    return _recorded(source_path) == (importlib.util.MAGIC_NUMBER, stat.st_mtime, stat.st_size)
 
 
 q3 = Exercise(
@@ -254,9 +343,9 @@ q3 = Exercise(
         "Find the .pyc with importlib.util.cache_from_source(str(source_path)); if it does not "
         "exist, the answer is False.",
         "Read its first 16 bytes. Bytes 0-3 must equal importlib.util.MAGIC_NUMBER.",
-        "Bytes 8-11 and 12-15 are the source's time and size: "
-        "int.from_bytes(header[8:12], 'little'). Compare them with int(stat.st_mtime) and "
-        "stat.st_size from Path(source_path).stat().",
+        "Bytes 8-11 hold the source's modification time and 12-15 its size, each a little-endian "
+        "unsigned number: int.from_bytes(..., 'little') reads one. Path(source_path).stat() "
+        "gives the source's own, and the header keeps whole seconds only.",
     ],
     solution=cache_is_fresh,
     wrong=[
@@ -266,5 +355,105 @@ q3 = Exercise(
             and Path(importlib.util.cache_from_source(str(path))).read_bytes()[:4]
             == importlib.util.MAGIC_NUMBER
         ),
+        _fresh_if_cache_is_newer,
+        _fresh_if_recorded_time_is_not_older,
+        _fresh_if_recorded_time_equals_the_float,
+    ],
+)
+
+# --- q4: what the VM runs after a warm-up -------------------------------------------------------
+
+
+def warmed_name(function: Callable[..., object], arguments: tuple[object, ...], times: int) -> str:
+    for _ in range(times):
+        function(*arguments)
+    compiled = dis.get_instructions(function)
+    live = dis.get_instructions(function, adaptive=True)
+    for before, now in zip(compiled, live, strict=True):
+        if before.opname == "BINARY_OP":
+            return now.opname
+    raise ValueError("the function has no BINARY_OP instruction")
+
+
+def _fresh_add() -> Callable[[object, object], object]:
+    """A new `add` with a code object of its own, so that no earlier warm-up is left in it."""
+    namespace: dict[str, Any] = {}
+    exec(compile("def add(a, b):\n    return a + b\n", "<q4>", "exec"), namespace)
+    return namespace["add"]
+
+
+# Each situation: the calls that warm a fresh `add` up beforehand, then the question asked.
+WARM_UPS: list[tuple[str, list[tuple[tuple[object, ...], int]], tuple[object, ...], int]] = [
+    ("a fresh add, called 100 times with two floats", [], (1.5, 2.5), 100),
+    ("a fresh add, called 100 times with two strings", [], ("py", "thon"), 100),
+    ("a fresh add, called 100 times with an int and a float", [], (1, 2.5), 100),
+    ("an add warmed up on ints, then called once with strings", [((1, 2), 100)], ("a", "b"), 1),
+    (
+        "an add warmed up on ints, then called 200 times with strings",
+        [((1, 2), 100)],
+        ("a", "b"),
+        200,
+    ),
+]
+
+
+def _check_warmed_name(candidate: Callable[..., str]) -> None:
+    require(callable(candidate), "the answer should be a function of (function, arguments, times).")
+    for situation, history, arguments, times in WARM_UPS:
+        learner, twin = _fresh_add(), _fresh_add()
+        for earlier, count in history:
+            for _ in range(count):
+                learner(*earlier)
+                twin(*earlier)
+        got = candidate(learner, arguments, times)
+        expected = warmed_name(twin, arguments, times)
+        require(isinstance(got, str), f"for {situation}, warmed_name returned {got!r}, not a str.")
+        require(
+            got != "BINARY_OP" or expected == "BINARY_OP",
+            f"for {situation}, warmed_name returned 'BINARY_OP', the name the compiler wrote. "
+            "Call the function `times` times first, then ask dis for the live instructions.",
+        )
+        require(
+            got == expected,
+            f"for {situation}, warmed_name returned {got!r}, which is not what the VM runs there "
+            "now. Call the function exactly `times` times, and read the live name of the "
+            "instruction at the place where the compiler wrote BINARY_OP.",
+        )
+
+
+def _warmed_name_ignoring_times(
+    function: Callable[..., object], arguments: tuple[object, ...], times: int
+) -> str:
+    """Wrong on purpose: always warms up 100 times, so one miss looks like a new bet."""
+    return warmed_name(function, arguments, 100)
+
+
+def _warmed_name_found_by_its_compiled_name(
+    function: Callable[..., object], arguments: tuple[object, ...], times: int
+) -> str | None:
+    """Wrong on purpose: looks for the name BINARY_OP in the live listing, where it has changed."""
+    for _ in range(times):
+        function(*arguments)
+    live = dis.get_instructions(function, adaptive=True)
+    return next((i.opname for i in live if i.opname == "BINARY_OP"), None)
+
+
+q4 = Exercise(
+    "warmed_name reads the bet the VM made",
+    _check_warmed_name,
+    hints=[
+        "First the warm-up: a for loop that calls function(*arguments), `times` times.",
+        "dis.get_instructions(function) gives the instructions the compiler wrote, and "
+        "dis.get_instructions(function, adaptive=True) the ones the VM runs now, in the same "
+        "order.",
+        "zip the two lists: where the compiled instruction is BINARY_OP, the live one's opname "
+        "is the answer. The function live_names of section 7 does nearly this.",
+    ],
+    solution=warmed_name,
+    wrong=[
+        lambda function, arguments, times: "BINARY_OP",
+        lambda function, arguments, times: [warmed_name(function, arguments, times)],
+        _warmed_name_ignoring_times,
+        _warmed_name_found_by_its_compiled_name,
     ],
 )

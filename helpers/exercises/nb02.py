@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import types
 from collections.abc import Callable
 from typing import Any
 
-from helpers.exercises import Exercise, require
+from helpers.exercises import Exercise, NotYet, require
+
+
+def _names(names: list[str]) -> str:
+    """`a`, `b` and `c`."""
+    quoted = [f"`{name}`" for name in names]
+    return " and ".join(filter(None, [", ".join(quoted[:-1]), *quoted[-1:]]))
+
 
 # --- q1: a counter that remembers its count in a closure ---------------------------------------
 
@@ -22,10 +30,17 @@ def make_counter() -> Callable[[], int]:
     return counter
 
 
+def _attributes(function: object) -> dict[str, tuple[object, str]]:
+    """Each attribute in the function's __dict__, with its repr: a change shows in one or the other
+    (a new object bound, or a list changed in place)."""
+    return {name: (value, repr(value)) for name, value in vars(function).items()}
+
+
 def _check_make_counter(candidate: Callable[[], Callable[[], int]]) -> None:
     require(callable(candidate), "the answer should be a function that makes counters.")
     first = candidate()
     require(callable(first), f"make_counter() returned {first!r}; it should return a function.")
+    attributes_before = _attributes(first) if hasattr(first, "__dict__") else {}
     counts = [first(), first(), first()]
     require(
         counts == [1, 2, 3],
@@ -46,16 +61,28 @@ def _check_make_counter(candidate: Callable[[], Callable[[], int]]) -> None:
     )
     # Independent counts rule out a shared global; what is left is where each counter keeps its
     # own count. Any state reached through the closure's cells is right: an int changed with
-    # `nonlocal`, a list or a dict changed in place, an iterator.
+    # `nonlocal`, a list or a dict changed in place, an iterator. Attributes of the function
+    # (functools.wraps's __wrapped__, a `reset` helper) are fine as long as counting leaves them
+    # alone.
     require(
         bool(getattr(first, "__closure__", None)),
         "the counter counts, but it is no closure (it has no __closure__ cells): keep the count in "
         "a variable of make_counter that the inner function uses.",
     )
+    attributes_after = _attributes(first) if hasattr(first, "__dict__") else {}
+    changed = sorted(
+        name
+        for name in attributes_before.keys() | attributes_after.keys()
+        if name not in attributes_before
+        or name not in attributes_after
+        or attributes_before[name][0] is not attributes_after[name][0]
+        or attributes_before[name][1] != attributes_after[name][1]
+    )
     require(
-        not vars(first),
-        f"the counter keeps its count in attributes of the function ({vars(first)!r}), not in "
-        "a variable of make_counter: use `nonlocal`.",
+        not changed,
+        f"counting changed the counter's {'attribute' if len(changed) == 1 else 'attributes'} "
+        f"{_names(changed)}: that keeps the count in "
+        "the function's __dict__, not in a variable of make_counter.",
     )
 
 
@@ -106,14 +133,27 @@ def _make_counter_in_an_attribute() -> Callable[[], int]:
     return counter
 
 
+def _make_counter_in_an_attribute_list() -> Callable[[], int]:
+    """Wrong on purpose: the count is in a list, an attribute of the function, changed in place."""
+
+    def counter() -> int:
+        counter.state[0] += 1  # type: ignore[attr-defined]
+        return counter.state[0]  # type: ignore[attr-defined]
+
+    counter.state = [0]  # type: ignore[attr-defined]
+    return counter
+
+
 q1 = Exercise(
     "make_counter makes independent counters that live in closures",
     _check_make_counter,
     hints=[
-        "Define `count = 0` inside make_counter, then an inner function that adds one to it and "
-        "returns it; make_counter returns the inner function (without calling it).",
-        "Assigning to `count` inside the inner function makes it a new local variable, unless "
-        "you first declare `nonlocal count`.",
+        "Each call of make_counter() must start a count of its own, so the count is a local "
+        "variable of make_counter. The function it returns is defined inside make_counter and "
+        "uses that variable.",
+        "make_counter returns the inner function itself, not the result of calling it.",
+        "`count += 1` binds `count`, which makes it a local variable of the inner function "
+        "(hence UnboundLocalError), unless the inner function first declares `nonlocal count`.",
     ],
     solution=make_counter,
     wrong=[
@@ -122,6 +162,7 @@ q1 = Exercise(
         lambda: itertools.count(1).__next__,
         _make_counter_in_a_default,
         _make_counter_in_an_attribute,
+        _make_counter_in_an_attribute_list,
     ],
 )
 
@@ -153,6 +194,10 @@ def _positional_only(a, b=2, /, c=3):
     return a, b, c
 
 
+def _only_keyword_defaults(*, flag=False, level):
+    return flag, level
+
+
 # Each function's signature, the function, and the defaults that `defaults_of` must find for it.
 DEFAULTS_CASES: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
     (
@@ -167,28 +212,88 @@ DEFAULTS_CASES: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
         {"port": 80, "timeout": 5.0, "retries": 3},
     ),
     ("positional_only(a, b=2, /, c=3)", _positional_only, {"b": 2, "c": 3}),
+    ("only_keyword_defaults(*, flag=False, level)", _only_keyword_defaults, {"flag": False}),
     ("lambda x=None: x", lambda x=None: x, {"x": None}),
 ]
 
 
+def _copy_of(function: Any) -> Any:
+    """A new function object with the same code and defaults of its own, so that an answer which
+    changes a function's defaults changes only this copy."""
+    copy = types.FunctionType(
+        function.__code__, function.__globals__, function.__name__, function.__defaults__
+    )
+    if function.__kwdefaults__ is not None:
+        copy.__kwdefaults__ = dict(function.__kwdefaults__)
+    return copy
+
+
+def _where_defaults_are(function: Any) -> str:
+    """What the learner may have overlooked about this function's two attributes."""
+    nones = [name for name in ("__defaults__", "__kwdefaults__") if getattr(function, name) is None]
+    if not nones:
+        return ""
+    return f" Its {' and '.join(nones)} {'is' if len(nones) == 1 else 'are'} None."
+
+
 def _check_defaults_of(candidate: Callable[[Callable[..., Any]], dict[str, Any]]) -> None:
     require(callable(candidate), "the answer should be a function that takes a function.")
-    for signature, function, expected in DEFAULTS_CASES:
-        got = candidate(function)
+    for signature, original, expected in DEFAULTS_CASES:
+        function = _copy_of(original)
+        kwdefaults = function.__kwdefaults__
+        kwdefaults_before = dict(kwdefaults) if kwdefaults is not None else None
+        try:
+            got = candidate(function)
+        except (NotImplementedError, NotYet):
+            raise
+        except Exception as error:
+            raise NotYet(
+                f"for {signature}, defaults_of raised {type(error).__name__}: {error}."
+                + _where_defaults_are(function)
+            ) from error
         require(
             isinstance(got, dict),
             f"for {signature}, defaults_of returned {got!r}, not a dict of name -> default.",
         )
-        missing = [name for name in expected if name not in got]
         require(
-            not missing,
-            f"for {signature}, defaults_of returned {got!r}, which misses {missing}. "
-            "Positional defaults are in __defaults__, keyword-only ones in __kwdefaults__.",
+            kwdefaults is None or got is not kwdefaults,
+            f"for {signature}, defaults_of returned the function's own __kwdefaults__ dict: "
+            "whoever changes the result would change the function's defaults. Return a new dict.",
         )
         require(
-            got == expected,
-            f"for {signature}, defaults_of returned {got!r}; expected {expected!r}. Remember that "
-            "__defaults__ belongs to the *last* positional parameters.",
+            function.__kwdefaults__ is kwdefaults and kwdefaults == kwdefaults_before,
+            f"for {signature}, defaults_of changed the function's __kwdefaults__ from "
+            f"{kwdefaults_before!r} to {function.__kwdefaults__!r}: read it, and put what you "
+            "find in a new dict.",
+        )
+        if got == expected:
+            continue
+        positional_only = function.__code__.co_varnames[: function.__code__.co_posonlyargcount]
+        keyword_only = kwdefaults_before or {}
+        missing = [name for name in expected if name not in got]
+        extra = [name for name in got if name not in expected]
+        notes = []
+        if any(expected[name] is None for name in missing):
+            notes.append("A default of None is still a default.")
+        if any(name in keyword_only for name in missing):
+            notes.append("Keyword-only defaults are in __kwdefaults__.")
+        if any(name in positional_only for name in missing + extra):
+            notes.append(
+                "co_argcount counts the positional-only parameters too, and __defaults__ "
+                "covers them."
+            )
+        elif any(
+            name not in keyword_only and expected[name] is not None for name in missing
+        ) or not (missing or extra):
+            notes.append(
+                "Positional defaults are in __defaults__, and belong to the *last* positional "
+                "parameters."
+            )
+        if extra:
+            notes.append(f"{', '.join(extra)} {'has' if len(extra) == 1 else 'have'} no default.")
+        raise NotYet(
+            f"for {signature}, defaults_of returned {got!r}; expected {expected!r}. "
+            + " ".join(notes),
         )
 
 
@@ -205,12 +310,48 @@ def _defaults_without_keyword_only(function: Callable[..., Any]) -> dict[str, An
     }
 
 
+def _defaults_into_kwdefaults(function: Callable[..., Any]) -> dict[str, Any]:
+    """Wrong on purpose: adds the positional defaults to the function's own __kwdefaults__."""
+    found = function.__kwdefaults__ or {}
+    found.update(defaults_of(function))
+    return found
+
+
+def _defaults_without_none(function: Callable[..., Any]) -> dict[str, Any]:
+    """Wrong on purpose: takes a default of None for no default."""
+    return {name: value for name, value in defaults_of(function).items() if value is not None}
+
+
+def _defaults_after_positional_only(function: Callable[..., Any]) -> dict[str, Any]:
+    """Wrong on purpose: takes co_argcount for the parameters after the positional-only ones."""
+    code = function.__code__
+    positional = code.co_varnames[code.co_posonlyargcount : code.co_argcount]
+    defaults = function.__defaults__ or ()
+    found = dict(zip(positional[len(positional) - len(defaults) :], defaults, strict=False))
+    found.update(function.__kwdefaults__ or {})
+    return found
+
+
+def _defaults_with_bare_update(function: Any) -> dict[str, Any]:
+    """Wrong on purpose: forgets that __kwdefaults__ is None without keyword-only defaults."""
+    found = dict(
+        zip(
+            reversed(function.__code__.co_varnames[: function.__code__.co_argcount]),
+            reversed(function.__defaults__ or ()),
+            strict=False,
+        )
+    )
+    found.update(function.__kwdefaults__)
+    return found
+
+
 q2 = Exercise(
     "defaults_of reports the default arguments of a function",
     _check_defaults_of,
     hints=[
         "function.__defaults__ is a tuple of the default values of the *last* positional "
-        "parameters; function.__kwdefaults__ is a dict (or None) for the keyword-only ones.",
+        "parameters, or None when there are none; function.__kwdefaults__ is a dict for the "
+        "keyword-only ones, or None.",
         "The positional parameter names are function.__code__.co_varnames[:co_argcount]. "
         "With 3 names and 2 defaults, the defaults belong to names[1:], that is names[3 - 2:].",
         "inspect.signature(function).parameters is another way: each parameter has a .default, "
@@ -221,6 +362,11 @@ q2 = Exercise(
         lambda function: function.__defaults__,
         _defaults_aligned_from_the_start,
         _defaults_without_keyword_only,
+        lambda function: function.__kwdefaults__ or {},
+        _defaults_into_kwdefaults,
+        _defaults_without_none,
+        _defaults_after_positional_only,
+        _defaults_with_bare_update,
     ],
 )
 
@@ -257,7 +403,8 @@ def _make_accumulator(total: int) -> Callable[[int], int]:
 
 
 def _closure_cases() -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
-    """Fresh closures each time, since the accumulator's value changes when it is called."""
+    """Fresh closures each time, since the accumulator's value changes when it is called. Every
+    cell holds a value: reading an empty one (a variable not yet assigned) raises ValueError."""
     accumulator = _make_accumulator(10)
     accumulator(5)
     accumulator(7)
@@ -272,7 +419,16 @@ def _closure_cases() -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
 def _check_closure_values(candidate: Callable[[Callable[..., Any]], dict[str, Any]]) -> None:
     require(callable(candidate), "the answer should be a function that takes a function.")
     for description, function, expected in _closure_cases():
-        got = candidate(function)
+        no_closure = " A function with no closure has __closure__ None." if not expected else ""
+        try:
+            got = candidate(function)
+        except (NotImplementedError, NotYet):
+            raise
+        except Exception as error:
+            raise NotYet(
+                f"for {description}, closure_values raised {type(error).__name__}: {error}."
+                + no_closure
+            ) from error
         require(
             isinstance(got, dict),
             f"for {description}, closure_values returned {got!r}, not a dict of name -> value.",
@@ -280,7 +436,7 @@ def _check_closure_values(candidate: Callable[[Callable[..., Any]], dict[str, An
         require(
             got == expected,
             f"for {description}, closure_values returned {got!r}; expected {expected!r}."
-            + (" A function with no closure has __closure__ None." if not expected else ""),
+            + no_closure,
         )
 
 
@@ -303,5 +459,123 @@ q3 = Exercise(
             name: cell.cell_contents
             for name, cell in zip(function.__code__.co_freevars, function.__closure__, strict=False)
         },
+    ],
+)
+
+# --- q4: which functions raise UnboundLocalError ----------------------------------------------
+
+# The notebook shows this source as it is; the checker runs it, so the verdicts are Python's own.
+SCOPE_PUZZLE = """\
+import math
+
+limit = 10
+seen = [0]
+
+
+def reads():
+    return limit + 1
+
+
+def clamps():
+    if limit > 5:
+        limit = 5
+    return limit
+
+
+def stores():
+    seen[0] = limit
+    return seen
+
+
+def rounds():
+    third = math.floor(limit / 3)
+    import math
+    return third
+
+
+def tally():
+    count = 0
+
+    def add():
+        count += 1
+        return count
+
+    return add()
+"""
+PUZZLE_FUNCTIONS = ("reads", "clamps", "stores", "rounds", "tally")
+
+
+def puzzle_outcomes() -> dict[str, bool]:
+    """Each function of SCOPE_PUZZLE, run in a fresh namespace: does it raise UnboundLocalError?"""
+    namespace: dict[str, Any] = {}
+    exec(SCOPE_PUZZLE, namespace)  # the puzzle's own source, defined above: nothing from outside
+    outcomes = {}
+    for name in PUZZLE_FUNCTIONS:
+        try:
+            namespace[name]()
+        except UnboundLocalError:
+            outcomes[name] = True
+        else:
+            outcomes[name] = False
+    return outcomes
+
+
+raisers = {"clamps", "rounds", "tally"}
+
+
+def _check_raisers(answer: Any) -> None:
+    require(
+        isinstance(answer, set | frozenset | list | tuple)
+        and all(isinstance(name, str) for name in answer),
+        "the answer should be a set of function names, such as {'reads'}.",
+    )
+    strangers = sorted(set(answer) - set(PUZZLE_FUNCTIONS))
+    require(
+        not strangers,
+        f"{', '.join(map(repr, strangers))} is not one of the puzzle's functions "
+        f"({', '.join(PUZZLE_FUNCTIONS)}).",
+    )
+    outcomes = puzzle_outcomes()
+    missed = [name for name in PUZZLE_FUNCTIONS if outcomes[name] and name not in answer]
+    false_alarms = [name for name in PUZZLE_FUNCTIONS if name in answer and not outcomes[name]]
+    reasons = []
+    if missed:
+        reasons.append(
+            f"{_names(missed)} {'does' if len(missed) == 1 else 'do'} raise UnboundLocalError: "
+            "look for a name that is read before the statement that binds it has run."
+        )
+    if false_alarms:
+        reasons.append(
+            f"{_names(false_alarms)} {'runs' if len(false_alarms) == 1 else 'run'} without "
+            "error: only a statement that binds a name (=, +=, import, def, for, ...) makes it "
+            "local."
+        )
+    wrong = len(missed) + len(false_alarms)
+    require(
+        not wrong,
+        f"{wrong} of your {len(PUZZLE_FUNCTIONS)} predictions {'is' if wrong == 1 else 'are'} "
+        "off. " + " ".join(reasons),
+    )
+
+
+q4 = Exercise(
+    "you predicted which functions raise UnboundLocalError",
+    _check_raisers,
+    hints=[
+        "For each function, list the names it binds: an assignment (`=`, `+=`), `import`, "
+        "`def`, `for`, `with ... as`. Those names are local in the whole function.",
+        "A local name read before its binding has run raises UnboundLocalError. Changing an item "
+        "(`seen[0] = ...`) binds no name: it changes the object `seen` points at.",
+        "In `tally`, the name `count` is bound by `count += 1` inside `add`, so it is local to "
+        "`add`, not the `count` of `tally`.",
+    ],
+    solution=raisers,
+    wrong=[
+        set(),
+        set(PUZZLE_FUNCTIONS),
+        {"clamps"},
+        {"clamps", "tally"},
+        {"clamps", "rounds", "stores", "tally"},
+        "clamps",
     ],
 )
