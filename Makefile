@@ -110,6 +110,7 @@ execute: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check helpers tests notebooks
 	$(BIN)/ruff format --check helpers tests
+	$(BIN)/mypy helpers
 
 # The first run fetches mermaid and MathJax once with npm (pinned and hash-checked, cached in
 # build/site-assets/); the build itself uses no network, and neither do the pages.

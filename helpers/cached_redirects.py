@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 from flask import Flask
 
@@ -43,9 +44,7 @@ class CachedRedirects:
         self.lookup = lookup
         self.forget = forget
 
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO", "")
         code = CODE_PATH.fullmatch(path)
         if method in ("GET", "HEAD") and code and not is_reserved(code[1]):
@@ -58,9 +57,7 @@ class CachedRedirects:
             return self.app(environ, self._forget_when_deleted(deleted[1], start_response))
         return self.app(environ, start_response)
 
-    def _forget_when_deleted(
-        self, code: str, start_response: Callable[..., Any]
-    ) -> Callable[..., Any]:
+    def _forget_when_deleted(self, code: str, start_response: StartResponse) -> StartResponse:
         """`start_response`, which first calls `forget(code)` if the answer is 204 No Content."""
         assert self.forget is not None
         forget = self.forget

@@ -57,6 +57,19 @@ def wait_for_port(port: int, host: str = LOOPBACK, timeout: float = DEFAULT_TIME
             time.sleep(0.02)
 
 
+def wait_until(
+    condition: Callable[[], object], timeout: float = DEFAULT_TIMEOUT, interval: float = 0.02
+) -> bool:
+    """Call `condition()` every `interval` s until it is true: True then, False after `timeout` s
+    (the caller says what did not happen). It is always called at least once."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+    return True
+
+
 class BackgroundServer:
     """A server running in the background; a context manager that stops it on the way out."""
 

@@ -40,7 +40,12 @@ def course_notebooks() -> list[Path]:
 
 
 def exercise_cell_of(notebook: NotebookNode) -> NotebookNode:
-    [cell] = [cell for cell in notebook.cells if exercise_cells.is_exercise_cell(cell)]
+    """Notebook 00's cell of q1 (its q2 cell stays a stub in every handed-in notebook)."""
+    [cell] = [
+        cell
+        for cell in notebook.cells
+        if exercise_cells.is_exercise_cell(cell) and "q1.check(" in cell.source
+    ]
     return cell
 
 
@@ -171,6 +176,7 @@ def test_a_solved_exercise_passes(grades: dict[str, grading.NotebookGrade]) -> N
     alice = grades["alice"]
     assert (alice.notebook, alice.passed, alice.failed_cells) == (START, 1, 0)
     assert alice.verdicts["q1"].status == grading.PASS
+    assert alice.verdicts["q2"].status == grading.NOT_ATTEMPTED
 
 
 def test_a_wrong_answer_fails_with_its_reason_despite_errors_and_a_cell_that_hangs(
@@ -186,9 +192,10 @@ def test_a_kernel_that_dies_is_an_error_not_a_crash(
     grades: dict[str, grading.NotebookGrade],
 ) -> None:
     carol = grades["carol"]
-    assert carol.verdicts["q1"] == grading.Verdict(
-        "q1", grading.ERROR, "the kernel died before grading"
-    )
+    for exercise in ("q1", "q2"):
+        assert carol.verdicts[exercise] == grading.Verdict(
+            exercise, grading.ERROR, "the kernel died before grading"
+        )
     assert carol.passed == 0
 
 
@@ -209,9 +216,9 @@ def test_the_table_has_a_row_per_notebook_and_the_reasons(
     grades: dict[str, grading.NotebookGrade],
 ) -> None:
     lines = grading.table([grades["alice"], grades["bob"]]).splitlines()
-    assert lines[0].split() == ["notebook", "q1", "passed", "cells", "that", "raised"]
-    assert lines[1].split() == [START, "pass", "1/1", "0"]
-    assert lines[2].split() == [START, "not", "yet", "0/1", "2"]
+    assert lines[0].split() == ["notebook", "q1", "q2", "passed", "cells", "that", "raised"]
+    assert lines[1].split() == [START, "pass", "not", "attempted", "1/2", "0"]
+    assert lines[2].split() == [START, "not", "yet", "not", "attempted", "0/2", "2"]
     assert lines[3] == ""
     assert lines[4].startswith(f"{START} q1: not yet: loopback_url(8000) returned")
 

@@ -3,14 +3,17 @@ answers do not, and the checker never raises, whatever the learner hands it."""
 
 from __future__ import annotations
 
+import ast
 import dis
 import functools
 import importlib
 import importlib.util
 import inspect
 import itertools
+import math
 import os
 import pkgutil
+import socket
 import struct
 from collections.abc import Callable
 from pathlib import Path
@@ -108,12 +111,15 @@ def test_feedback_reads_as_a_sentence() -> None:
     [
         (lambda port: f"http://localhost:{port}/", "::1"),
         (lambda port: f"https://127.0.0.1:{port}/", "plain HTTP"),
-        (lambda port: print(f"http://127.0.0.1:{port}/"), "`return` it"),
+        (lambda port: print(f"http://127.0.0.1:{port}/"), "forget `return`"),
+        (lambda port: None, "forget `return`"),
+        (lambda port: f"http://127.0.0.1{port}/", "after the host comes a `:`"),
         (lambda port: f"http://127.0.0.1:{port}", "ends with `/`"),
         (lambda port: f"http://127.0.0.1:{port}/api", "stops at the `/`"),
         (lambda port: "http://127.0.0.1:8000/", "the `port` the function was given"),
         (lambda port: "http://127.0.0.1:port/", "'port' is not a number"),
-        (lambda port: f"http://127.0.0.1/{port}/", "a `:` and the port"),
+        (lambda port: f"http://127.0.0.1/{port}/", "after the host comes a `:`"),
+        (lambda port: f"http://127.0.0.2:{port}/", "the host should be 127.0.0.1"),
         (lambda port: f"127.0.0.1:{port}/", "`://`"),
         (lambda port: f" http://127.0.0.1:{port}/", "no spaces or newlines"),
     ],
@@ -124,6 +130,56 @@ def test_nb00_q1_says_why_an_address_is_wrong(answer: Callable[[int], str], reas
     assert feedback.status is Status.NOT_YET, feedback
     assert reason in feedback.message
     assert "http://127.0.0.1:8888/" not in feedback.message
+
+
+def _reverse_until_the_client_is_done(connection: socket.socket, address: object) -> None:
+    received = b""
+    while chunk := connection.recv(3):
+        received += chunk
+    connection.sendall(bytes(reversed(received)))
+
+
+def _reverse_byte_by_byte(connection: socket.socket, address: object) -> None:
+    for byte in reversed(connection.recv(1024)):
+        connection.sendall(bytes([byte]))
+
+
+def _reverse_as_text(connection: socket.socket, address: object) -> None:
+    connection.sendall(connection.recv(1024).decode()[::-1].encode())
+
+
+def _receive_forever(connection: socket.socket, address: object) -> None:
+    while True:
+        connection.recv(1024)
+
+
+def _reverse_then_fail(connection: socket.socket, address: object) -> None:
+    connection.sendall(connection.recv(1024)[::-1])
+    raise ValueError("after the answer")
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (lambda connection, address: connection.sendall(connection.recv(9)), "in the same order"),
+        (lambda connection, address: connection.recv(1024)[::-1], "returned b'olleh', but sent"),
+        (lambda connection, address: print(connection.recv(1024)), "sent nothing"),
+        (
+            lambda connection, address: connection.sendall(reversed(connection.recv(9))),
+            "'reversed'",
+        ),
+        (lambda connection, address: connection.sendall(b"olleh"), "b'stressed'"),
+        (lambda connection: connection.sendall(b""), "takes 1 positional argument"),
+        (_receive_forever, "never came to an end"),
+        (_reverse_then_fail, "raised ValueError: after the answer"),
+    ],
+)
+def test_nb00_q2_says_what_the_client_saw(answer: Callable[..., object], reason: str) -> None:
+    """The check talks to the handler over a socket, and says what came back or what it raised."""
+    feedback = EXERCISES["nb00.q2"].evaluate(answer)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert reason in feedback.message
+    assert "[::-1]" not in feedback.message
 
 
 # --- Notebooks 00-02: other correct answers a learner may well write, which the checks must accept.
@@ -185,10 +241,84 @@ def _cache_is_fresh_like_make_with_a_magic_check(source_path: str | os.PathLike[
     )
 
 
-def test_nb01_q3_rejects_make_style_freshness() -> None:
-    feedback = EXERCISES["nb01.q3"].evaluate(_cache_is_fresh_like_make_with_a_magic_check)
-    assert feedback.status is Status.NOT_YET
-    assert "moved back" in feedback.message
+def _cache_is_fresh_with(
+    seconds: Callable[[float], int], check_exists: bool = True
+) -> Callable[[str | os.PathLike[str]], bool]:
+    """A q3 answer: whole seconds of st_mtime made with `seconds`; may skip the .pyc check."""
+
+    def cache_is_fresh(source_path: str | os.PathLike[str]) -> bool:
+        pyc = Path(importlib.util.cache_from_source(os.fspath(source_path)))
+        if check_exists and not pyc.exists():
+            return False
+        magic, _flags, mtime, size = struct.unpack("<4sIII", pyc.read_bytes()[:16])
+        stat = os.stat(source_path)
+        return magic == importlib.util.MAGIC_NUMBER and (mtime, size) == (
+            seconds(stat.st_mtime),
+            stat.st_size,
+        )
+
+    return cache_is_fresh
+
+
+def _loads_names_by_ast(source: str) -> list[str]:
+    """Reads the names from the syntax tree, whose walk is not the order the bytecode reads."""
+    names = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)]
+    return list(dict.fromkeys(n.id for n in names if isinstance(n.ctx, ast.Load)))
+
+
+def _stack_depths_with_effects(**effects: int) -> Callable[[str], list[int]]:
+    """A q2 answer that counts the stack by hand, with `effects` overriding the right ones."""
+    rules = {"LOAD_NAME": 1, "LOAD_CONST": 1, "UNARY_NEGATIVE": 0, "BINARY_OP": -1} | effects
+
+    def stack_depths(expression: str) -> list[int]:
+        code = compile(expression, "<expression>", "eval")
+        kept = [i.opname for i in dis.get_instructions(code) if i.opname != "RESUME"]
+        return list(itertools.accumulate(rules.get(opname, -1) for opname in kept))
+
+    return stack_depths
+
+
+def _warmed_name_calling(
+    count: Callable[[int], int],
+) -> Callable[[Callable[..., object], tuple[object, ...], int], str]:
+    """A q4 answer that calls the function `count(times)` times instead of `times`."""
+    return lambda function, arguments, times: EXERCISES["nb01.q4"].reference(
+        function, arguments, count(times)
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "answer", "reason"),
+    [
+        ("nb01.q1", _loads_names_by_ast, "the order the bytecode first reads them"),
+        (
+            "nb01.q1",
+            lambda source: EXERCISES["nb01.q1"].reference(source)[::-1],
+            "the order the bytecode",
+        ),
+        ("nb01.q2", _stack_depths_with_effects(UNARY_NEGATIVE=-1), "after UNARY_NEGATIVE"),
+        ("nb01.q2", _stack_depths_with_effects(RETURN_VALUE=0), "after RETURN_VALUE"),
+        ("nb01.q2", _stack_depths_with_effects(BINARY_OP=-2), "after BINARY_OP"),
+        ("nb01.q3", _cache_is_fresh_like_make_with_a_magic_check, "moved back"),
+        ("nb01.q3", _cache_is_fresh_with(round), "a module just compiled"),
+        ("nb01.q3", _cache_is_fresh_with(math.ceil), "a module just compiled"),
+        ("nb01.q3", _cache_is_fresh_with(int, check_exists=False), "has no .pyc, your code raised"),
+        ("nb01.q4", _warmed_name_calling(lambda times: times - 1), "exactly `times` times"),
+        ("nb01.q4", _warmed_name_calling(lambda times: times + 1), "exactly `times` times"),
+        ("nb01.q4", _warmed_name_calling(lambda times: 2 * times), "exactly `times` times"),
+    ],
+)
+def test_nb01_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert reason in feedback.message, feedback.message
+    assert "sorted" not in feedback.message
+
+
+def test_nb01_q2_names_the_wrong_instruction_without_the_expected_depths() -> None:
+    feedback = EXERCISES["nb01.q2"].evaluate(_stack_depths_with_effects(UNARY_NEGATIVE=-1))
+    assert "-a * b" in feedback.message
+    assert "[1, 1, 2, 1, 0]" not in feedback.message, feedback.message
 
 
 def _warmed_name_by_position(
@@ -283,6 +413,13 @@ OTHER_CORRECT_ANSWERS: dict[str, list[object]] = {
         lambda port: "/".join(["http:", "", f"127.0.0.1:{port}", ""]),
         lambda port: f"HTTP://127.0.0.1:{port}/",  # a scheme is case-insensitive (RFC 3986)
     ],
+    "nb00.q2": [
+        _reverse_until_the_client_is_done,
+        _reverse_byte_by_byte,
+        _reverse_as_text,  # the same bytes for ASCII messages, which are all the check sends
+        lambda connection, address: connection.sendall(bytearray(connection.recv(64))[::-1]),
+        lambda connection, address: connection.send(bytes(reversed(connection.recv(64)))),
+    ],
     "nb01.q1": [
         lambda source: list(
             dict.fromkeys(
@@ -321,6 +458,7 @@ OTHER_CORRECT_ANSWERS: dict[str, list[object]] = {
         ("tally", "rounds", "clamps"),
         frozenset({"clamps", "rounds", "tally"}),
     ],
+    "nb02.q5": [[True, ([1, 2],)], (True, ([1, 2],))],
 }
 
 
@@ -341,6 +479,23 @@ def _defaults_added_to_kwdefaults(function: Any) -> dict[str, Any]:
     found = function.__kwdefaults__ or {}
     found.update(_defaults_from_the_end(function))
     return dict(found)
+
+
+def _defaults_then_cleared(function: Any) -> dict[str, Any]:
+    """Reads the defaults, then sets the function's __defaults__ to None."""
+    found = _defaults_from_the_end(function)
+    function.__defaults__ = None
+    return found
+
+
+def _count_without_nonlocal() -> Callable[[], int]:
+    count = 0
+
+    def counter() -> int:
+        count += 1  # noqa: F823 (the mistake under test)
+        return count
+
+    return counter
 
 
 def _defaults_skipping_positional_only(function: Any) -> dict[str, Any]:
@@ -374,15 +529,30 @@ def _defaults_skipping_positional_only(function: Any) -> dict[str, Any]:
             },
             "for make_multiplier itself, which is no closure, closure_values raised TypeError",
         ),
-        ("nb02.q4", {"clamps", "tally"}, "`rounds` does raise UnboundLocalError"),
-        ("nb02.q4", {"clamps", "rounds", "stores", "tally"}, "`stores` runs without error"),
+        (
+            "nb02.q2",
+            _defaults_then_cleared,
+            "changed the function's __defaults__",
+        ),
+        ("nb02.q1", _count_without_nonlocal, "q1.hint(3)"),
+        ("nb02.q4", {"clamps", "tally"}, "One function you left out does raise"),
+        ("nb02.q4", {"clamps", "rounds", "stores", "tally"}, "One function you listed runs"),
+        ("nb02.q4", {"reads", "stores"}, "3 functions you left out do raise"),
         ("nb02.q4", {"clamps", "rounds", "tally", "count"}, "'count' is not one of"),
+        ("nb02.q4", ("clamps", "rounds", "tally", "tally"), "more than once"),
+        ("nb02.q5", (False, ([1, 2],)), "whether the second line raises"),
+        ("nb02.q5", (True, ([1],)), "right about the error"),
+        ("nb02.q5", (True, [[1, 2]]), "still points at a tuple"),
     ],
 )
 def test_nb02_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:
     feedback = EXERCISES[key].evaluate(answer)
     assert feedback.status is Status.NOT_YET, feedback
     assert reason in feedback.message, feedback.message
+    if key == "nb02.q4":  # the feedback names no function of the puzzle: that would give it away
+        from helpers.exercises import nb02
+
+        assert not any(f"`{name}`" in feedback.message for name in nb02.PUZZLE_FUNCTIONS)
 
 
 def test_nb02_q2_an_answer_that_changes_defaults_changes_only_a_copy() -> None:
@@ -403,3 +573,15 @@ def test_nb02_q4_the_notebook_shows_the_puzzle_it_checks() -> None:
     shown = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
     assert any(f"```python\n{nb02.SCOPE_PUZZLE}```" in source for source in shown)
     assert nb02.puzzle_outcomes() == {name: name in nb02.raisers for name in nb02.PUZZLE_FUNCTIONS}
+
+
+def test_nb02_q5_the_notebook_shows_the_puzzle_it_checks() -> None:
+    from helpers.exercises import nb02
+
+    notebook = nbformat.read(
+        Path(__file__).resolve().parent.parent / "notebooks" / "02_everything_is_an_object.ipynb",
+        as_version=4,
+    )
+    shown = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
+    assert any(f"```python\n{nb02.TUPLE_PUZZLE}```" in source for source in shown)
+    assert nb02.tuple_puzzle_outcome() == nb02.q5.reference

@@ -19,10 +19,12 @@ def _names(names: list[str]) -> str:
 # --- q1: a counter that remembers its count in a closure ---------------------------------------
 
 
-def make_counter() -> Callable[[], int]:
+# The reference solutions carry no annotations: `q1.solution()` prints them for pasting into a
+# notebook that imports no typing names.
+def make_counter():
     count = 0
 
-    def counter() -> int:
+    def counter():
         nonlocal count
         count += 1
         return count
@@ -41,7 +43,13 @@ def _check_make_counter(candidate: Callable[[], Callable[[], int]]) -> None:
     first = candidate()
     require(callable(first), f"make_counter() returned {first!r}; it should return a function.")
     attributes_before = _attributes(first) if hasattr(first, "__dict__") else {}
-    counts = [first(), first(), first()]
+    try:
+        counts = [first(), first(), first()]
+    except UnboundLocalError as error:
+        raise NotYet(
+            f"calling a counter raised UnboundLocalError: {error}. Assigning to a name inside "
+            "the counter makes it a local of the counter (q1.hint(3) says how to avoid that)."
+        ) from error
     require(
         counts == [1, 2, 3],
         f"three calls of a new counter returned {counts}; they should return [1, 2, 3].",
@@ -169,7 +177,7 @@ q1 = Exercise(
 # --- q2: the default values of a function's parameters ----------------------------------------
 
 
-def defaults_of(function: Callable[..., Any]) -> dict[str, Any]:
+def defaults_of(function):
     code = function.__code__
     positional = code.co_varnames[: code.co_argcount]
     defaults = function.__defaults__ or ()
@@ -240,6 +248,7 @@ def _check_defaults_of(candidate: Callable[[Callable[..., Any]], dict[str, Any]]
     require(callable(candidate), "the answer should be a function that takes a function.")
     for signature, original, expected in DEFAULTS_CASES:
         function = _copy_of(original)
+        defaults = function.__defaults__
         kwdefaults = function.__kwdefaults__
         kwdefaults_before = dict(kwdefaults) if kwdefaults is not None else None
         try:
@@ -265,6 +274,12 @@ def _check_defaults_of(candidate: Callable[[Callable[..., Any]], dict[str, Any]]
             f"for {signature}, defaults_of changed the function's __kwdefaults__ from "
             f"{kwdefaults_before!r} to {function.__kwdefaults__!r}: read it, and put what you "
             "find in a new dict.",
+        )
+        require(
+            function.__defaults__ is defaults,
+            f"for {signature}, defaults_of changed the function's __defaults__ from "
+            f"{defaults!r} to {function.__defaults__!r}: read it, and leave the function as it "
+            "was.",
         )
         if got == expected:
             continue
@@ -332,6 +347,13 @@ def _defaults_after_positional_only(function: Callable[..., Any]) -> dict[str, A
     return found
 
 
+def _defaults_then_cleared(function: Any) -> dict[str, Any]:
+    """Wrong on purpose: finds the defaults, then removes them from the function."""
+    found = defaults_of(function)
+    function.__defaults__ = None
+    return found
+
+
 def _defaults_with_bare_update(function: Any) -> dict[str, Any]:
     """Wrong on purpose: forgets that __kwdefaults__ is None without keyword-only defaults."""
     found = dict(
@@ -367,13 +389,14 @@ q2 = Exercise(
         _defaults_without_none,
         _defaults_after_positional_only,
         _defaults_with_bare_update,
+        _defaults_then_cleared,
     ],
 )
 
 # --- q3: the values a closure remembers --------------------------------------------------------
 
 
-def closure_values(function: Callable[..., Any]) -> dict[str, Any]:
+def closure_values(function):
     names = function.__code__.co_freevars
     cells = function.__closure__ or ()
     return {name: cell.cell_contents for name, cell in zip(names, cells, strict=True)}
@@ -535,22 +558,30 @@ def _check_raisers(answer: Any) -> None:
         f"{', '.join(map(repr, strangers))} is not one of the puzzle's functions "
         f"({', '.join(PUZZLE_FUNCTIONS)}).",
     )
+    require(
+        len(set(answer)) == len(answer),
+        "your answer names a function more than once: give each name once, in a set.",
+    )
+    # The feedback counts the wrong predictions and says what to look for, but names no function:
+    # naming them would hand over the answer after one try.
     outcomes = puzzle_outcomes()
-    missed = [name for name in PUZZLE_FUNCTIONS if outcomes[name] and name not in answer]
-    false_alarms = [name for name in PUZZLE_FUNCTIONS if name in answer and not outcomes[name]]
+    missed = sum(outcomes[name] and name not in answer for name in PUZZLE_FUNCTIONS)
+    false_alarms = sum(name in answer and not outcomes[name] for name in PUZZLE_FUNCTIONS)
     reasons = []
     if missed:
         reasons.append(
-            f"{_names(missed)} {'does' if len(missed) == 1 else 'do'} raise UnboundLocalError: "
-            "look for a name that is read before the statement that binds it has run."
+            f"{_how_many(missed)} you left out {'does' if missed == 1 else 'do'} raise "
+            "UnboundLocalError: in each function, list every name it binds, by any statement "
+            "(an `import` and `+=` bind too), then look for a read of such a name that can run "
+            "before its binding."
         )
     if false_alarms:
         reasons.append(
-            f"{_names(false_alarms)} {'runs' if len(false_alarms) == 1 else 'run'} without "
-            "error: only a statement that binds a name (=, +=, import, def, for, ...) makes it "
-            "local."
+            f"{_how_many(false_alarms)} you listed {'runs' if false_alarms == 1 else 'run'} "
+            "without error: a name is local only where a statement binds that very name, in "
+            "that very function; changing an item of a list binds no name."
         )
-    wrong = len(missed) + len(false_alarms)
+    wrong = missed + false_alarms
     require(
         not wrong,
         f"{wrong} of your {len(PUZZLE_FUNCTIONS)} predictions {'is' if wrong == 1 else 'are'} "
@@ -558,12 +589,16 @@ def _check_raisers(answer: Any) -> None:
     )
 
 
+def _how_many(count: int) -> str:
+    return "One function" if count == 1 else f"{count} functions"
+
+
 q4 = Exercise(
     "you predicted which functions raise UnboundLocalError",
     _check_raisers,
     hints=[
-        "For each function, list the names it binds: an assignment (`=`, `+=`), `import`, "
-        "`def`, `for`, `with ... as`. Those names are local in the whole function.",
+        "For each function, list the names it binds: an assignment (`=`, `+=`, `:=`), "
+        "`import`, `def`, `for`, `with ... as`. Those names are local in the whole function.",
         "A local name read before its binding has run raises UnboundLocalError. Changing an item "
         "(`seen[0] = ...`) binds no name: it changes the object `seen` points at.",
         "In `tally`, the name `count` is bound by `count += 1` inside `add`, so it is local to "
@@ -577,5 +612,71 @@ q4 = Exercise(
         {"clamps", "tally"},
         {"clamps", "rounds", "stores", "tally"},
         "clamps",
+        ["clamps", "clamps", "rounds", "tally"],
+    ],
+)
+
+# --- q5: `+=` on an item of a tuple ---------------------------------------------------------
+
+TUPLE_PUZZLE = """\
+t = ([1],)
+t[0] += [2]
+"""
+
+
+def tuple_puzzle_outcome() -> tuple[bool, object]:
+    """Runs TUPLE_PUZZLE: does its second line raise TypeError, and what does `t` hold after?"""
+    namespace: dict[str, Any] = {}
+    try:
+        exec(TUPLE_PUZZLE, namespace)  # the puzzle's own source, defined above
+    except TypeError:
+        return True, namespace["t"]
+    return False, namespace["t"]
+
+
+def _check_tuple_prediction(answer: Any) -> None:
+    require(
+        isinstance(answer, tuple | list) and len(answer) == 2 and isinstance(answer[0], bool),
+        "the answer should be a pair: (True or False, what t holds afterwards), such as "
+        "(False, ([1],)).",
+    )
+    raises, after = answer
+    really_raises, really_after = tuple_puzzle_outcome()
+    require(
+        isinstance(after, tuple),
+        f"{after!r} cannot be what t holds: no statement binds the name t again, so it still "
+        "points at a tuple.",
+    )
+    require(
+        raises == really_raises,
+        "think again about whether the second line raises: `t[0] += [2]` first runs the "
+        "list's own `+=`, then assigns the result to `t[0]`. Can an item of a tuple be "
+        "assigned?",
+    )
+    require(
+        after == really_after,
+        f"right about the error, but t does not hold {after!r} afterwards: the error comes from "
+        "the last of the two steps. What did the first step do to the list, and is that list "
+        "still in t?",
+    )
+
+
+q5 = Exercise(
+    "you predicted what `+=` does to a list inside a tuple",
+    _check_tuple_prediction,
+    hints=[
+        "`t[0] += [2]` is two steps: the list's in-place `+=` (as for `items += [2]` in "
+        "section 2), then the item assignment `t[0] = ...` with the result.",
+        "A tuple's items cannot be assigned. Which of the two steps fails, and had the other "
+        "one already run when it did?",
+    ],
+    solution=(True, ([1, 2],)),
+    wrong=[
+        (False, ([1, 2],)),
+        (True, ([1],)),
+        (False, ([1],)),
+        (True, ([1], [2])),
+        (True, [[1, 2]]),
+        "TypeError",
     ],
 )

@@ -1,19 +1,14 @@
-"""A URL shortener: a Flask application laid out like the Flask tutorial's.
+"""A URL shortener: a Flask application factory, `create_app()`, and the service it builds.
 
-`create_app()` builds one configured application; the modules each hold one concern:
-`config` (settings), `store` (where links live: SQLite, or PostgreSQL with DATABASE_URL), `db`
-and `links` (the SQLite store's connections and statements), `codes` and `validation` (the
-rules), `clicks` (click counting), `api` and `pages` (the blueprints), `redirects` (the redirect,
-and its fast path in front of Flask), `linkcache` (links a process keeps), `cache` (finding a
-link: in memory, in Redis with REDIS_URL, in the store), `errors` (problem details),
-`ratelimit`, `qr`, `openapi`, `cli` (`python -m helpers.shortener`), and for the people who run
-it: `health` (/healthz, /readyz), `metrics` (/metrics), `accesslog` and `observe` (every request
-timed, counted and logged with a request id).
-
-Run it with `flask --app helpers.shortener run`, or `python -m helpers.shortener serve --workers
-N` (gunicorn with `gunicorn_conf.py`, without which it refuses to start under gunicorn: see
-`metrics`). For speed under gunicorn, one worker per core plus one, each with one thread:
-`--workers 3` on 2 cores, as `serve` runs them (why, and what it achieves: bench/README.md).
+Requests pass through layers, outermost first: `middleware` (timing, metrics, access log,
+request id), the redirect fast path of `redirects`, then Flask's blueprints `api` and `pages`,
+which leave creating, finding and deleting links to `service`. Links are found through `lookup`
+(`local_cache`, then Redis, then the store) and kept in a `store` (`store.sqlite` or
+`store.postgres`, one `Store` interface); `links` holds the records themselves. Each process
+makes its own connections, caches and click counter (`process_local`). Run it with `flask --app
+helpers.shortener run`, or `python -m helpers.shortener serve --workers N` (gunicorn with
+`gunicorn_conf.py`, without which it refuses to start under gunicorn; see `metrics`): one
+worker per core plus one, one thread each, as bench/README.md explains.
 """
 
 from __future__ import annotations
@@ -27,22 +22,22 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
     api,
-    cache,
     cli,
     clicks,
     config,
-    db,
     errors,
     health,
-    linkcache,
+    local_cache,
+    lookup,
     metrics,
-    observe,
+    middleware,
     openapi,
     pages,
     ratelimit,
     store,
 )
 from .codes import CodeConverter
+from .process_local import close_per_process
 from .redirects import RedirectFastPath
 
 
@@ -64,9 +59,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(openapi.bp)
     health.init_app(app)
     metrics.init_app(app)
+    # Each layer replaces `wsgi_app`, as Flask's documentation adds middleware (mypy sees a
+    # method assigned, hence the `type: ignore[method-assign]`).
     app.wsgi_app = RedirectFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
-    observe.init_app(app)
-    if proxies := app.config["TRUSTED_PROXIES"]:  # outside `observe`: it logs the client
+    middleware.init_app(app)
+    if proxies := app.config["TRUSTED_PROXIES"]:  # outside `middleware`: it logs the client
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=1)  # type: ignore[method-assign]
     cli.init_app(app)
     return app
@@ -76,7 +73,6 @@ def close_app(app: Flask) -> None:
     """Store `app`'s pending clicks, then close its caches and connections in this process
     (tests and notebooks that build apps; a server process does this at exit by itself)."""
     clicks.close_counter(app)  # stores the pending clicks, so it goes first
-    linkcache.close_cache(app)
-    db.close_per_process(app, cache.REDIS)
+    local_cache.close_cache(app)
+    close_per_process(app, lookup.REDIS)
     store.close_store(app)
-    db.close_pool(app)

@@ -1,4 +1,5 @@
-"""The JSON API under /api: create, read, list and delete links.
+"""The JSON API under /api: create, read, list and delete links (HTTP and JSON; the rest is
+`service`'s).
 
 Creating and reading are open to everyone; listing and deleting need the API key in the
 `X-API-Key` header, compared in constant time. With no key configured, those two are closed.
@@ -8,119 +9,21 @@ from __future__ import annotations
 
 import hmac
 import json
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from werkzeug.exceptions import (
-    BadRequest,
-    Conflict,
-    Forbidden,
-    NotFound,
-    ServiceUnavailable,
-    UnsupportedMediaType,
-)
+from werkzeug.exceptions import BadRequest, Forbidden, UnsupportedMediaType
 
-from . import cache, codes, links, metrics
-from .clicks import current_counter
-from .db import real_current_app
+from . import service
+from .process_local import real_current_app
 from .ratelimit import creation_limit
 from .store import store_of
-from .validation import InvalidURL, normalize_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 NEW_LINK_FIELDS = frozenset({"url", "alias", "expires_in"})
-MAX_EXPIRES_IN = 10 * 366 * 24 * 3600  # ten years, in seconds
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000
-
-
-@dataclass(frozen=True)
-class NewLink:
-    """What a client asked for; not yet validated beyond its types."""
-
-    url: str
-    alias: str | None = None
-    expires_in: int | None = None
-
-
-def own_hosts() -> set[str]:
-    """The host names this shortener answers on; links to them would loop."""
-    hosts = set()
-    for url in ("//" + request.host, current_app.config["BASE_URL"] or ""):
-        try:
-            hosts.add(urlsplit(url).hostname or "")
-        except ValueError:  # not a host anyone can link to, so no loop either
-            continue
-    return hosts - {""}
-
-
-def base_url() -> str:
-    """Where short links live: BASE_URL if configured, else the host this request came to."""
-    if current_app.config["BASE_URL"]:
-        return str(current_app.config["BASE_URL"]).rstrip("/")
-    if not request.host:  # Werkzeug empties a missing or malformed Host header
-        raise BadRequest("the Host header is missing or invalid, so no short URL can be made")
-    return request.host_url.rstrip("/")
-
-
-def short_url_for(code: str) -> str:
-    """The absolute short URL of `code`."""
-    return f"{base_url()}/{code}"
-
-
-def shorten(new: NewLink) -> links.Link:
-    """Validate a new link and store it; raise 400, 409 or 503 as an HTTP error.
-
-    The API, the home page's form and the command line all create links through here.
-    """
-    base_url()  # fail before storing anything if no short URL can be made
-    if new.expires_in is not None and not 1 <= new.expires_in <= MAX_EXPIRES_IN:
-        metrics.reject("invalid_expiry")
-        raise BadRequest(f"'expires_in' must be between 1 and {MAX_EXPIRES_IN} seconds")
-    try:
-        url = normalize_url(
-            new.url,
-            own_hosts=own_hosts(),
-            allow_private=current_app.config["ALLOW_PRIVATE_TARGETS"],
-        )
-        alias = None if new.alias is None else codes.check_alias(new.alias)
-    except (InvalidURL, codes.InvalidAlias) as error:
-        metrics.reject("invalid_url" if isinstance(error, InvalidURL) else "invalid_alias")
-        raise BadRequest(str(error)) from None
-    try:
-        store = store_of(real_current_app())
-        with metrics.query_timer("create_link"):
-            link = store.create_link(url, alias=alias, expires_in=new.expires_in)
-    except links.AliasTaken:
-        metrics.reject("alias_taken")
-        raise Conflict(f"the alias {alias!r} is already taken") from None
-    except links.NoFreeCode:
-        metrics.reject("no_free_code")
-        raise ServiceUnavailable("no free code was found; try again") from None
-    metrics.LINKS_CREATED.inc()
-    return link
-
-
-def link_json(link: links.Link) -> dict[str, Any]:
-    """The public fields of a link."""
-    return {
-        "code": link.code,
-        "short_url": short_url_for(link.code),
-        "url": link.url,
-        "created_at": link.created_at,
-        "expires_at": link.expires_at,
-    }
-
-
-def link_with_clicks_json(link: links.Link) -> dict[str, Any]:
-    """The public fields of a link, and its clicks."""
-    clicks = current_counter().clicks_of(link)
-    body = link_json(link)
-    body["clicks"] = {"total": clicks.total, "last": clicks.last, "per_day": clicks.per_day}
-    return body
 
 
 def read_json_object() -> dict[str, Any]:
@@ -136,7 +39,7 @@ def read_json_object() -> dict[str, Any]:
     return payload
 
 
-def parse_new_link(payload: dict[str, Any]) -> NewLink:
+def parse_new_link(payload: dict[str, Any]) -> service.NewLink:
     """Check the fields of a creation request, saying precisely what is wrong."""
     unknown = sorted(set(payload) - NEW_LINK_FIELDS)
     if unknown:
@@ -152,7 +55,7 @@ def parse_new_link(payload: dict[str, Any]) -> NewLink:
         raise BadRequest(
             f"'expires_in' must be a whole number of seconds, not {_json_type(expires_in)}"
         )
-    return NewLink(url, alias, expires_in)
+    return service.NewLink(url, alias, expires_in)
 
 
 def require_api_key() -> None:
@@ -165,27 +68,19 @@ def require_api_key() -> None:
         raise Forbidden("a valid X-API-Key header is required")
 
 
-def find_or_404(code: str) -> links.Link:
-    """The link stored under `code`, or a 404."""
-    link = store_of(real_current_app()).find_link(code)
-    if link is None:
-        raise NotFound(f"no link has the code {code!r}")
-    return link
-
-
 @bp.post("/links")
 @creation_limit
 def create_link() -> tuple[Response, int, dict[str, str]]:
     """Create a link: 201 with the link, and its API resource in Location."""
-    link = shorten(parse_new_link(read_json_object()))
+    link = service.shorten(parse_new_link(read_json_object()))
     location = url_for("api.get_link", code=link.code)
-    return jsonify(link_json(link)), 201, {"Location": location}
+    return jsonify(service.link_json(link)), 201, {"Location": location}
 
 
 @bp.get("/links/<code:code>")
 def get_link(code: str) -> Response:
     """A link and its clicks."""
-    return jsonify(link_with_clicks_json(find_or_404(code)))
+    return jsonify(service.link_with_clicks_json(service.find_or_404(code)))
 
 
 @bp.get("/links")
@@ -199,7 +94,7 @@ def list_links() -> Response:
     found = store.list_links(limit=per_page, offset=(page - 1) * per_page)
     has_next = page * per_page < total
     return jsonify(
-        links=[link_json(link) for link in found],
+        links=[service.link_json(link) for link in found],
         page=page,
         per_page=per_page,
         total=total,
@@ -211,10 +106,7 @@ def list_links() -> Response:
 def delete_link(code: str) -> tuple[str, int]:
     """Delete a link and its clicks (API key required): 204, or 404 if there is none."""
     require_api_key()
-    app = real_current_app()
-    if not store_of(app).delete_link(code):
-        raise NotFound(f"no link has the code {code!r}")
-    cache.forget(app, code)  # every worker, and Redis, forget it
+    service.delete_or_404(code)
     return "", 204
 
 

@@ -1,10 +1,10 @@
-"""The command line: `python -m helpers.shortener serve | init-db | create | stats`.
+"""The command line: `python -m helpers.shortener serve | create | stats`.
 
-`init-db`, `create` and `stats` are also Flask commands: `flask --app helpers.shortener
-init-db | create | stats` runs the very same functions on the application Flask loaded. Run with
-`python -m`, a command builds the application with `create_app()`, so either way it reads the
-same environment variables as the server (SHORTENER_DATABASE or SHORTENER_DATABASE_URL,
-SHORTENER_BASE_URL, ...).
+`create` and `stats` are also Flask commands (`flask --app helpers.shortener create | stats`),
+the very same functions on the application Flask loaded. Run with `python -m`, a command builds
+the application with `create_app()` (which creates the tables if missing), so either way it
+reads the same environment variables as the server (SHORTENER_DATABASE or
+SHORTENER_DATABASE_URL, SHORTENER_BASE_URL, ...).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from helpers import deploy
 
-from .api import NewLink, find_or_404, link_json, link_with_clicks_json, shorten
+from .service import NewLink, find_or_404, link_json, link_with_clicks_json, shorten
 
 DEFAULT_PORT = 8000
 
@@ -84,14 +84,6 @@ def serve(host: str, port: int, workers: int) -> None:
     _app().run(host=host, port=port, debug=False)
 
 
-@main.command("init-db")
-def init_db() -> None:
-    """Create the database and its tables if missing (never deletes anything)."""
-    app = _app()  # making the application creates its tables
-    where = "PostgreSQL" if app.config["DATABASE_URL"] else app.config["DATABASE"]
-    click.echo(f"database ready: {where}")
-
-
 @main.command()
 @click.argument("url")
 @click.option("--alias", default=None, help="A custom code: 3 to 32 of A-Z a-z 0-9 _ -.")
@@ -111,6 +103,6 @@ def stats(code: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Make `init-db`, `create` and `stats` commands of `flask --app helpers.shortener` too."""
-    for command in (init_db, create, stats):
+    """Make `create` and `stats` commands of `flask --app helpers.shortener` too."""
+    for command in (create, stats):
         app.cli.add_command(command)

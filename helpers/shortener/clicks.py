@@ -1,33 +1,12 @@
 """Counting clicks: in memory on each redirect, in the store a moment later, in one transaction.
 
-A redirect is the shortener's hottest path. Writing its click at once would make every redirect
-a write transaction, and SQLite lets one writer in at a time: under load the workers queue for
-the write lock, and SQLite's busy handler sleeps a millisecond or more whenever it finds the lock
-taken. So each process keeps a buffer, (link, UTC day) -> (clicks, last click), and a background
-thread adds all of it to the store (`Store.add_clicks`, SQLite or PostgreSQL) in one
-transaction every CLICK_FLUSH_SECONDS (0.2 s by default). Under gunicorn on SQLite, redirects
-that wrote no click at all went from about 3,300 to 5,000 per second: that is what the write
-transactions cost.
-
-What it promises:
-
-- Exact counts. The buffer is changed under a lock, and a flush adds to the stored numbers in
-  the database (it never overwrites them), so N redirects count N clicks, whatever the threads
-  and processes. A flush that fails puts its clicks back for the next one.
-- A process sees its own clicks at once: reading a link's clicks flushes this process's buffer
-  first. Clicks counted by another process show up within one flush interval.
-- Nothing is lost when a process stops normally: the buffer is flushed when the interpreter
-  exits, which is how a gunicorn worker leaves on a graceful stop or restart (TERM, HUP, `max
-  requests`), on a quick stop (INT, QUIT) and on a timeout (ABRT, unless the worker is too stuck
-  to exit and gunicorn kills it), and how Ctrl-C ends `flask run`. Tests prove TERM and HUP.
-- A process killed with SIGKILL (by hand, by the kernel's out-of-memory killer) or a power cut
-  loses the clicks it counted since its last flush: about one interval of that process's
-  redirects, plus a flush in progress, which the database rolls back whole. Links are never
-  buffered: a link whose `201` was sent is stored.
-
-The rest of the application knows only the ClickCounter interface. With PostgreSQL, many
-processes on many machines flush into one database: each flush is one transaction that adds to
-the stored rows (ON CONFLICT DO UPDATE), so the counts stay exact there too.
+A write transaction per redirect would make the workers queue for SQLite's write lock, so each
+process buffers (link, UTC day) -> (clicks, last click) and a thread adds it all to the store
+every CLICK_FLUSH_SECONDS (`Store.add_clicks`). Invariants: counts are exact (the buffer changes
+under a lock, the database adds to the stored numbers, a failed flush puts its clicks back); a
+process sees its own clicks at once (a read flushes first), others' within one interval; a
+normal stop (interpreter exit: TERM, HUP, INT, QUIT, Ctrl-C) stores what is pending, a SIGKILL
+loses at most one interval of that process's clicks. Links themselves are never buffered.
 """
 
 from __future__ import annotations
@@ -41,8 +20,8 @@ from typing import Protocol
 
 from flask import Flask
 
-from .db import close_per_process, per_process, real_current_app
 from .links import Clicks, ClickTally, Link, isoformat
+from .process_local import close_per_process, per_process, real_current_app
 from .store import Store, store_of
 
 COUNTER = "shortener.click_counter"

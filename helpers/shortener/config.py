@@ -21,8 +21,8 @@ Every setting is a Flask config key; each can be set by an environment variable:
 DATABASE_URL (`postgresql://user@host:port/database`) makes PostgreSQL the store, shared by every
 app process on every machine (`store`). REDIS_URL (`redis://host:port/0`) adds Redis: a cache of
 links in front of the store for redirects, and the rate limit's counts, shared by every worker
-and machine (`cache`, `ratelimit`). LOCAL_CACHE lets each process keep the links it found in its
-own memory (`linkcache`), which is the fastest lookup of all; with PostgreSQL, a process learns
+and machine (`lookup`, `ratelimit`). LOCAL_CACHE lets each process keep the links it found in its
+own memory (`local_cache`), which is the fastest lookup of all; with PostgreSQL, a process learns
 of links deleted elsewhere within LOCAL_CACHE_REFRESH_SECONDS.
 
 TRUSTED_PROXIES says how many proxies (nginx, a balancer) stand in front of the application.
@@ -171,8 +171,7 @@ def validate(config: Mapping[str, Any]) -> None:
 
 
 def _validate_seconds(key: str, value: object, most: float) -> None:
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not (is_number and 0 < value <= most):  # type: ignore[operator]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= most:
         raise ConfigError(f"{key} must be a number of seconds above 0, at most {most:g}")
 
 

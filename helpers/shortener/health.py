@@ -23,7 +23,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, current_app
 
-from . import cache, metrics
+from . import lookup, metrics
 from .store import store_of
 
 Check = Callable[[], None]
@@ -134,7 +134,7 @@ def redis_check(app: Flask) -> Check:
     """A check that `app`'s Redis answers a PING."""
 
     def check() -> None:
-        client = cache.redis_of(app)
+        client = lookup.redis_of(app)
         assert client is not None, "REDIS_URL is set, so there is a client"
         client.ping()
 

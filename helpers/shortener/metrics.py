@@ -1,28 +1,12 @@
 """Prometheus metrics: what the shortener counts and times, served at `/metrics`.
 
-The metric objects live here, module-level like loggers, so that any module can count:
-`metrics.CACHE_LOOKUPS.labels(cache="local", result="hit").inc()` or
-`with metrics.query_timer("find_link"): ...`.
-
-Labels come from small fixed sets only (route templates, status classes, reasons): a label per
-short code would create a new time series for every code ever asked for, and a monitoring system
-holds every series in memory. `tests/shortener/test_metrics.py` sends thousands of codes and
-shows the number of series stays the same.
-
-Several gunicorn workers are several processes, each with its own counters: a scrape reaches
-one of them at random. prometheus_client's multiprocess mode makes every process write its
-values to files in the folder named by PROMETHEUS_MULTIPROC_DIR, and `/metrics` adds them up.
-Without it (the test client, `flask run`: one process), the values stay in this process, which
-is then the whole truth.
-
-Under gunicorn without multiprocess mode, `init_app` refuses to start (a RuntimeError that says
-how to run it: gunicorn then exits with a non-zero status) rather than report one worker's
-numbers. The application cannot switch the mode on by itself: prometheus_client chooses it once,
-at its first import, which `--preload` makes happen in the master; the folder must be emptied
-once per master and removed at its exit, and a dead worker's live gauges dropped, which only the
-master's hooks can do; and a worker cannot know how many workers there are, nor that there will
-stay one (`-w 1`: gunicorn adds workers on SIGTTIN). The gunicorn configuration
-(`gunicorn_conf.py`) does all of it, in the master, before any worker starts.
+The metric objects live here, module-level like loggers, so that any module can count. Labels
+come from small fixed sets only (routes, status classes, reasons), never a short code, so the
+number of series stays bounded. Several gunicorn workers are several processes: with
+prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set up by `gunicorn_conf.py`
+in the master before any worker starts) `/metrics` adds up every worker's values. Under gunicorn
+without it, `init_app` refuses to start rather than report one worker's numbers; one process
+(the test client, `flask run`) needs no such mode.
 """
 
 from __future__ import annotations
@@ -209,7 +193,7 @@ def count_rate_limited(response: Response) -> Response:
 
 
 def remember_route(response: Response) -> Response:
-    """Tell the outer WSGI layer (`observe`) which route answered, for its labels."""
+    """Tell the outer WSGI layer (`middleware`) which route answered, for its labels."""
     rule = request.url_rule
     request.environ["shortener.route"] = rule.rule if rule is not None else UNMATCHED_ROUTE
     return response

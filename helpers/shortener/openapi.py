@@ -10,9 +10,10 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from .api import MAX_EXPIRES_IN, MAX_PAGE, MAX_PER_PAGE
+from .api import MAX_PAGE, MAX_PER_PAGE
 from .codes import ALIAS_PATTERN, RESERVED_WORDS
 from .config import REDIRECT_STATUSES
+from .service import MAX_EXPIRES_IN
 from .validation import MAX_URL_LENGTH
 
 bp = Blueprint("openapi", __name__)

@@ -14,12 +14,12 @@ from werkzeug.exceptions import BadRequest, Gone, HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import links
-from .api import MAX_EXPIRES_IN, NewLink, find_or_404, short_url_for, shorten
 from .clicks import current_counter
-from .db import real_current_app
+from .process_local import real_current_app
 from .qr import qr_svg
 from .ratelimit import creation_limit
 from .redirects import BodilessResponse, redirect_to
+from .service import MAX_EXPIRES_IN, NewLink, find_or_404, short_url_for, shorten
 
 bp = Blueprint("pages", __name__)
 

@@ -1,39 +1,29 @@
 """The redirect: one implementation, reached first by a fast path in front of Flask.
 
-Flask does a lot for each request (a request context, URL routing, hooks, error handlers): in
-one process, a plain Flask redirect costs about 100 us, three quarters of the shortener's whole
-redirect. A redirect to a live link needs none of it, so `RedirectFastPath`, a thin WSGI layer
-around the Flask application, answers `GET` and `HEAD` `/<code>` itself when the link exists and
-has not expired, and hands every other request to Flask: other paths and methods, unknown and
-expired codes, and any error on the way. Flask's error responses (problem details, HTML pages
-for browsers) therefore stay exactly what they were. The fast path skips only Flask hooks that
-do nothing to a redirect: the rate limit applies to creating links, the security headers to HTML.
-
-Both ways end in `redirect_to`, so there is one redirect: the Flask view `pages.follow` answers
-the rare redirect the fast path declined (a link created in the meantime, a database busy for a
-moment) with the same status and headers. The fast path gives them to the WSGI server as they
-are: under gunicorn, wrapping them in a werkzeug Response object cost more CPU per redirect than
-finding the link in SQLite. And it finds links in the worker's `linkcache` first, then in Redis
-if there is one (`cache`), then in the store.
+`RedirectFastPath`, a thin WSGI layer around Flask, answers `GET` and `HEAD` `/<code>` itself
+when the link is live, without Flask's request context, routing and hooks; everything else
+(other paths and methods, unknown or expired codes, any error on the way) goes to Flask, whose
+answers stay exactly what they were. Both ways end in `redirect_to`, so there is one redirect
+(`pages.follow` answers the ones the fast path declined). It finds links through `lookup`, and
+gives status and headers to the WSGI server as they are (no Response object).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
 from http import HTTPStatus
-from typing import Any
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from flask import Flask, Response
 from werkzeug.urls import iri_to_uri
 
-from . import cache, links
+from . import links, lookup
 from .clicks import counter_of
 from .codes import ALIAS_PATTERN, is_reserved
 from .config import REDIRECT_STATUSES
 
-WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 CODE_PATH = re.compile(f"/({ALIAS_PATTERN.pattern})")
 
 
@@ -41,8 +31,8 @@ Headers = list[tuple[str, str]]
 STATUS_LINES = {status: f"{status} {HTTPStatus(status).phrase}" for status in REDIRECT_STATUSES}
 
 
-# `iri_to_uri` takes about 6 us, a third of a fast redirect; popular links are asked for again
-# and again, and the answer for a URL never changes.
+# `iri_to_uri` is a good share of a fast redirect (bench/README.md); popular links are asked
+# for again and again, and the answer for a URL never changes.
 location_of = lru_cache(maxsize=4096)(iri_to_uri)
 
 
@@ -70,16 +60,14 @@ class RedirectFastPath:
         self.app = app
         self.flask_wsgi_app = flask_wsgi_app
 
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         link = self.live_link(environ)
         if link is None:
             return self.flask_wsgi_app(environ, start_response)
         start_response(*redirect_to(self.app, link))
         return []
 
-    def live_link(self, environ: dict[str, Any]) -> links.Link | None:
+    def live_link(self, environ: WSGIEnvironment) -> links.Link | None:
         """The live link a `GET` or `HEAD` of `/<code>` asks for; None to let Flask answer."""
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return None
@@ -87,7 +75,7 @@ class RedirectFastPath:
         if path is None or is_reserved(path[1]):  # reserved words are the app's own pages
             return None
         try:
-            link = cache.find_link(self.app, path[1])
+            link = lookup.find_link(self.app, path[1])
         except Exception:  # Flask tries again, and answers with its error handlers (503, 500)
             return None
         if link is None or link.is_expired(links.utc_now()):

@@ -1,5 +1,5 @@
 -- The shortener's tables. Safe to run on every start: nothing here deletes data.
--- (db.init_db first switches the file to write-ahead logging: readers never wait for the
+-- (store.sqlite.init_db first switches the file to write-ahead logging: readers never wait for the
 -- writer, and a commit is one append.)
 
 CREATE TABLE IF NOT EXISTS links (

@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS daily_clicks (
 
 -- How many links were ever deleted: the statement that deletes a link adds to it, and every app
 -- process reads it now and then to learn that the links it keeps in memory may be gone
--- (linkcache.StoredDeletionCount).
+-- (local_cache.StoredDeletionCount).
 CREATE TABLE IF NOT EXISTS deletions (
     one_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one_row),
     total BIGINT NOT NULL

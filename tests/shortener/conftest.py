@@ -1,10 +1,10 @@
 """Fixtures for the shortener's tests, the Flask tutorial way: each test gets its own app and
 its own temporary database.
 
-The store is SQLite unless a test module overrides the `store_settings` fixture, as the modules
-that must hold for both stores do: `@pytest.fixture(params=STORES)` returning
-`settings_for_store(request)`. Each of their tests then also runs on PostgreSQL, in an empty
-database of its own on one PostgreSQL server started for the package (helpers.services).
+The store is SQLite, except in the modules that must hold for both stores: they say
+`pytestmark = pytest.mark.both_stores`, and each of their tests then also runs on PostgreSQL, in
+an empty database of its own on one PostgreSQL server started for the package
+(helpers.services).
 """
 
 from __future__ import annotations
@@ -170,11 +170,16 @@ def redis_url(redis_server: services.RedisServer) -> Iterator[str]:
 STORES = ["sqlite", "postgresql"]
 
 
-def settings_for_store(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """The settings of the store a parametrized fixture's `request.param` names."""
-    if request.param == "sqlite":
-        return {}
-    return {"DATABASE_URL": request.getfixturevalue("postgres_url")}
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_stores: run each test on SQLite and on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test of a `both_stores` module that builds an app runs once per store."""
+    if metafunc.definition.get_closest_marker("both_stores") and (
+        "store_settings" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("store_settings", STORES, indirect=True)
 
 
 @pytest.fixture
@@ -184,9 +189,12 @@ def store(app: Flask) -> Store:
 
 
 @pytest.fixture
-def store_settings() -> dict[str, Any]:
-    """The settings that choose the store: none, so SQLite (a module may override this)."""
-    return {}
+def store_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The settings that choose the store: none (SQLite), or, in a `both_stores` module, those
+    of the store the test runs on."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return {}
+    return {"DATABASE_URL": request.getfixturevalue("postgres_url")}
 
 
 @pytest.fixture

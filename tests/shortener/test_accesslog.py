@@ -1,4 +1,4 @@
-"""accesslog and observe: one JSON line per request, fast path included, with a request id taken
+"""accesslog and middleware: one JSON line per request, fast path included, with a request id taken
 from a sensible X-Request-ID or made up, and always sent back."""
 
 from __future__ import annotations

@@ -11,26 +11,10 @@ from flask.testing import FlaskClient
 
 from helpers.shortener import api
 
-from .conftest import STORES, Clock, settings_for_store
-from .support import create
+from .conftest import Clock
+from .support import assert_problem, create
 
-PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(params=STORES)
-def store_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Every test here runs on SQLite and on PostgreSQL."""
-    return settings_for_store(request)
-
-
-def assert_problem(response: Any, status: int, detail_contains: str) -> None:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == PROBLEM
-    body = response.get_json()
-    assert body["status"] == status
-    assert body["type"] == "about:blank"
-    assert body["title"]
-    assert detail_contains in body["detail"], body["detail"]
+pytestmark = pytest.mark.both_stores
 
 
 # Creating

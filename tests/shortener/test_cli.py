@@ -1,4 +1,4 @@
-"""cli: python -m helpers.shortener init-db | create | stats | serve (Werkzeug's server, or
+"""cli: python -m helpers.shortener create | stats | serve (Werkzeug's server, or
 gunicorn with --workers), and the same commands under flask --app helpers.shortener."""
 
 from __future__ import annotations
@@ -28,10 +28,9 @@ def runner(tmp_path: Path) -> CliRunner:
     return CliRunner(env={"SHORTENER_DATABASE": str(tmp_path / "cli.sqlite3")})
 
 
-def test_init_db_creates_the_tables(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(cli.main, ["init-db"])
+def test_the_first_command_creates_the_tables(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli.main, ["create", "https://example.com/first"])
     assert result.exit_code == 0, result.output
-    assert "database ready" in result.output
     assert table_names(tmp_path / "cli.sqlite3") == {"links", "daily_clicks"}
 
 
@@ -44,9 +43,6 @@ def test_with_a_database_url_the_commands_work_in_postgresql(
             "SHORTENER_DATABASE": str(tmp_path / "unused.sqlite3"),
         }
     )
-    result = runner.invoke(cli.main, ["init-db"])
-    assert result.exit_code == 0, result.output
-    assert "database ready: PostgreSQL" in result.output
     created = runner.invoke(cli.main, ["create", "https://example.com/pg", "--alias", "in-pg"])
     assert created.exit_code == 0, created.output
     with psycopg.connect(postgres_url, connect_timeout=10) as connection:
@@ -134,7 +130,7 @@ def test_serve_with_workers_runs_gunicorn_in_production_configuration(tmp_path: 
 
 
 def test_flask_has_the_same_commands(app: Flask) -> None:
-    for name, command in {"init-db": cli.init_db, "create": cli.create, "stats": cli.stats}.items():
+    for name, command in {"create": cli.create, "stats": cli.stats}.items():
         assert app.cli.commands[name] is command
 
 
@@ -146,7 +142,6 @@ def test_flask_commands_work_on_the_app_flask_loaded(app: Flask) -> None:
     app.test_client().get("/via-flask")
     stats = json.loads(runner.invoke(args=["stats", "via-flask"]).output)
     assert stats["clicks"]["total"] == 1  # the app's own pending click is stored first
-    assert "database ready: " + app.config["DATABASE"] in runner.invoke(args=["init-db"]).output
 
 
 def test_flask_dash_dash_app_runs_them(tmp_path: Path) -> None:
@@ -160,7 +155,6 @@ def test_flask_dash_dash_app_runs_them(tmp_path: Path) -> None:
         )
         return done.stdout
 
-    assert f"database ready: {database}" in flask("init-db")
-    assert table_names(database) == {"links", "daily_clicks"}
     assert json.loads(flask("create", "https://example.com/", "--alias", "by-flask"))["code"]
+    assert table_names(database) == {"links", "daily_clicks"}
     assert json.loads(flask("stats", "by-flask"))["url"] == "https://example.com/"

@@ -8,28 +8,22 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
 
+from helpers import net
 from helpers.shortener import clicks, links
 from helpers.shortener.store import Store
-
-from .conftest import STORES, settings_for_store
 
 T0 = datetime(2026, 3, 1, 23, 59, 59, tzinfo=UTC)
 LONG = 60.0  # seconds between timed flushes: in a test, they never happen
 
 
-@pytest.fixture(params=STORES)
-def store_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Every test here runs on SQLite and on PostgreSQL."""
-    return settings_for_store(request)
+pytestmark = pytest.mark.both_stores
 
 
 @pytest.fixture
@@ -56,9 +50,7 @@ def test_clicks_wait_in_memory_and_a_read_stores_them_first(store: Store, link: 
 def test_the_thread_stores_clicks_within_an_interval(store: Store, link: links.Link) -> None:
     counter = clicks.BufferedClickCounter(store, interval=0.05)
     counter.count(link, T0)
-    deadline = time.monotonic() + 10
-    while stored(store, link).total == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    assert net.wait_until(lambda: stored(store, link).total > 0, timeout=10, interval=0.01)
     assert stored(store, link).total == 1
     counter.close()
 

@@ -13,10 +13,9 @@ from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers.shortener import links, store
+from helpers.shortener.store import postgres, sqlite
 
-from .support import one_app_for_all_examples
-from .test_api import assert_problem
+from .support import assert_problem, one_app_for_all_examples
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
@@ -65,7 +64,7 @@ def test_a_busy_database_is_503_with_retry_after(
     def locked(*_args: Any, **_kwargs: Any) -> None:
         raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setattr(links, "find_link", locked)
+    monkeypatch.setattr(sqlite, "find_link", locked)
     response = client.get("/abcdefg")
     assert_problem(response, 503, "busy")
     assert response.headers["Retry-After"] == "1"
@@ -84,7 +83,7 @@ def test_postgresql_out_of_reach_is_503_with_retry_after(make_app: Any, postgres
     assert_problem(response, 503, "cannot be reached")
     assert response.headers["Retry-After"] == "1"
     # Each connection the pool kept fails once and is replaced; then all is well again.
-    later = [client.get(f"/api/links/{code}").status_code for _ in range(store.POOL_SIZE + 1)]
+    later = [client.get(f"/api/links/{code}").status_code for _ in range(postgres.POOL_SIZE + 1)]
     assert set(later) <= {200, 503} and later[-1] == 200
 
 
@@ -94,7 +93,7 @@ def test_other_database_errors_are_not_hidden(
     def broken(*_args: Any, **_kwargs: Any) -> None:
         raise sqlite3.OperationalError("no such table: links")
 
-    monkeypatch.setattr(links, "find_link", broken)
+    monkeypatch.setattr(sqlite, "find_link", broken)
     with pytest.raises(sqlite3.OperationalError, match="no such table"):  # TESTING propagates
         client.get("/abcdefg")
 
@@ -107,7 +106,7 @@ def test_an_unexpected_error_outside_testing_is_a_500_problem(
     def crash(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(links, "find_link", crash)
+    monkeypatch.setattr(sqlite, "find_link", crash)
     assert_problem(client.get("/abcdefg"), 500, "")
 
 

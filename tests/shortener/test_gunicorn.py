@@ -9,7 +9,6 @@ request has a timeout.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import re
 import signal
@@ -17,11 +16,9 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import Any, TypeVar
 
 import psutil
 import pytest
@@ -29,39 +26,23 @@ import requests
 
 from helpers import deploy, net
 
-WORKERS = 2
-THREADS = 16
-TIMEOUT = 10.0
-API_KEY = "gunicorn-test-key"
-TARGET = "https://www.example.com/gunicorn"
+from .support import (
+    TARGET,
+    THREADS,
+    TIMEOUT,
+    WORKERS,
+    click_total,
+    in_threads,
+    post_link,
+    race_for_alias,
+    redirect_many,
+    start_gunicorn,
+    stats,
+    unresolved,
+    wait_for_clicks,
+)
+
 CODE = re.compile(r"[A-Za-z0-9]{7}")
-SERVER_NUMBERS = itertools.count(1)
-
-Item = TypeVar("Item")
-Outcome = TypeVar("Outcome")
-
-
-def start_gunicorn(database: Path, **settings: str) -> net.BackgroundProcess:
-    """Serve the shortener from `database` under gunicorn (`helpers.deploy.gunicorn`: on a free
-    loopback port, its production configuration, both workers ready), 4 threads a worker.
-
-    `settings` are more environment variables, e.g. SHORTENER_CLICK_FLUSH_SECONDS="60".
-    """
-    env = {
-        "SHORTENER_DATABASE": str(database),
-        "SHORTENER_RATE_LIMIT_ENABLED": "false",
-        "SHORTENER_ALLOW_PRIVATE_TARGETS": "false",
-        "SHORTENER_API_KEY": API_KEY,
-        **settings,
-    }
-    return deploy.gunicorn(
-        deploy.SHORTENER,
-        workers=WORKERS,
-        threads=4,
-        options=["--graceful-timeout=5"],
-        name=f"gunicorn-{next(SERVER_NUMBERS)}",  # a name of its own: two may run at once
-        env=env,
-    )
 
 
 def workers(server: net.BackgroundProcess) -> set[int]:
@@ -72,65 +53,6 @@ def workers(server: net.BackgroundProcess) -> set[int]:
             if child.status() != psutil.STATUS_ZOMBIE:
                 live.add(child.pid)
     return live
-
-
-def in_threads(
-    items: Sequence[Item], task: Callable[[requests.Session, Item], Outcome]
-) -> list[Outcome]:
-    """Run `task(session, item)` for every item from THREADS threads, one Session per thread.
-
-    The outcomes come back in the order of `items`.
-    """
-
-    def run_share(share: Sequence[Item]) -> list[Outcome]:
-        with requests.Session() as session:
-            return [task(session, item) for item in share]
-
-    shares = [items[start::THREADS] for start in range(THREADS)]
-    with ThreadPoolExecutor(THREADS) as pool:
-        results = list(pool.map(run_share, shares))
-    outcomes: list[Any] = [None] * len(items)
-    for start, result in enumerate(results):
-        outcomes[start::THREADS] = result
-    return outcomes
-
-
-def create(session: requests.Session, base_url: str, url: str, **fields: Any) -> requests.Response:
-    """POST a new link."""
-    return session.post(f"{base_url}/api/links", json={"url": url, **fields}, timeout=TIMEOUT)
-
-
-def redirect_target(session: requests.Session, base_url: str, code: str) -> str | None:
-    """Where `GET /<code>` redirects to; None unless it answers 302."""
-    response = session.get(f"{base_url}/{code}", allow_redirects=False, timeout=TIMEOUT)
-    return response.headers["Location"] if response.status_code == 302 else None
-
-
-def race_for_alias(base_url: str, alias: str, racers: int) -> list[requests.Response]:
-    """`racers` threads creating a link under `alias` at the same instant, each to its own URL."""
-    start_line = threading.Barrier(racers, timeout=TIMEOUT)
-
-    def race(number: int) -> requests.Response:
-        with requests.Session() as session:
-            start_line.wait()
-            return create(session, base_url, f"{TARGET}/race/{number}", alias=alias)
-
-    with ThreadPoolExecutor(racers) as pool:
-        return list(pool.map(race, range(racers)))
-
-
-def stats(base_url: str, code: str) -> dict[str, Any]:
-    """The JSON description of a link, clicks included."""
-    response = requests.get(f"{base_url}/api/links/{code}", timeout=TIMEOUT)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def unresolved(base_url: str, links: dict[str, str]) -> list[str]:
-    """The codes among `links` (code -> URL) that do not redirect to their own URL."""
-    codes = list(links)
-    targets = in_threads(codes, lambda session, code: redirect_target(session, base_url, code))
-    return [code for code, target in zip(codes, targets, strict=True) if target != links[code]]
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +67,7 @@ def test_two_thousand_concurrent_creates_give_distinct_working_codes(
     shortener: net.BackgroundProcess,
 ) -> None:
     urls = [f"{TARGET}/many/{n}" for n in range(2000)]
-    responses = in_threads(urls, lambda session, url: create(session, shortener.url, url))
+    responses = in_threads(urls, lambda session, url: post_link(session, shortener.url, url))
 
     assert Counter(response.status_code for response in responses) == {201: 2000}
     links = {response.json()["code"]: response.json()["url"] for response in responses}
@@ -169,29 +91,6 @@ def test_fifty_racing_creates_of_one_alias_give_one_201_and_49_409(
     )
 
 
-def click_total(base_url: str, code: str) -> int:
-    total: int = stats(base_url, code)["clicks"]["total"]
-    return total
-
-
-def wait_for_clicks(base_url: str, code: str, expected: int, timeout: float = 10.0) -> int:
-    """The link's click total as soon as it reaches `expected`, or when `timeout` runs out.
-
-    Each worker stores its clicks every CLICK_FLUSH_SECONDS (0.2 s). The worker that answers the
-    stats request stores its own first, but the other worker's show up only after its next
-    flush: the total may lag behind the redirects for one interval, so it is polled.
-    """
-    deadline = time.monotonic() + timeout
-    while (total := click_total(base_url, code)) < expected and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return total
-
-
-def redirect_many(base_url: str, code: str, clicks: int) -> list[str | None]:
-    """Follow `code` `clicks` times from THREADS threads; where each redirect pointed."""
-    return in_threads(range(clicks), lambda session, _: redirect_target(session, base_url, code))
-
-
 def stored_clicks(database: Path) -> int:
     """Every click in the database file itself, whatever the workers still hold in memory."""
     with closing(sqlite3.connect(database, timeout=TIMEOUT)) as connection:
@@ -202,7 +101,7 @@ def test_concurrent_redirects_count_every_click(shortener: net.BackgroundProcess
     clicks = 500
     url = f"{TARGET}/clicked"
     with requests.Session() as session:
-        code = create(session, shortener.url, url).json()["code"]
+        code = post_link(session, shortener.url, url).json()["code"]
 
     targets = redirect_many(shortener.url, code, clicks)
 
@@ -218,7 +117,7 @@ def test_clicks_pending_at_a_graceful_stop_are_stored(tmp_path: Path) -> None:
     server = start_gunicorn(database, SHORTENER_CLICK_FLUSH_SECONDS="60")
     with server:
         with requests.Session() as session:
-            code = create(session, server.url, f"{TARGET}/stopped").json()["code"]
+            code = post_link(session, server.url, f"{TARGET}/stopped").json()["code"]
         assert redirect_many(server.url, code, clicks) == [f"{TARGET}/stopped"] * clicks
         assert stored_clicks(database) == 0, "the clicks were stored before the stop"
     # Leaving the block sent SIGTERM, gunicorn's graceful stop, to the master and its workers.
@@ -231,14 +130,11 @@ def test_clicks_pending_at_a_graceful_restart_are_stored(tmp_path: Path) -> None
     server = start_gunicorn(database, SHORTENER_CLICK_FLUSH_SECONDS="60")
     with server:
         with requests.Session() as session:
-            code = create(session, server.url, f"{TARGET}/restarted").json()["code"]
+            code = post_link(session, server.url, f"{TARGET}/restarted").json()["code"]
         redirect_many(server.url, code, clicks)
         old_workers = workers(server)
         os.kill(server.process.pid, signal.SIGHUP)  # new workers; the old ones stop gracefully
-        deadline = time.monotonic() + 30
-        while workers(server) & old_workers and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not workers(server) & old_workers, (
+        assert net.wait_until(lambda: not workers(server) & old_workers, timeout=30), (
             f"the old workers are still alive:\n{server.log()}"
         )
         assert stored_clicks(database) == clicks
@@ -256,17 +152,16 @@ def test_links_survive_a_killed_worker_and_a_restart(tmp_path: Path) -> None:
                 return
             url = f"{TARGET}/durable/{loader}/{n}"
             try:
-                response = create(session, server.url, url)
+                response = post_link(session, server.url, url)
             except requests.RequestException:
                 continue  # the worker died with this request: nothing was promised
             if response.status_code == 201:
                 acknowledged[response.json()["code"]] = url
 
     def wait_for_acknowledged(count: int) -> None:
-        deadline = time.monotonic() + 20
-        while len(acknowledged) < count and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert len(acknowledged) >= count, f"only {len(acknowledged)} links were created"
+        assert net.wait_until(lambda: len(acknowledged) >= count, timeout=20, interval=0.01), (
+            f"only {len(acknowledged)} links were created"
+        )
 
     server = start_gunicorn(database)
 

@@ -20,12 +20,12 @@ import requests
 from helpers import net, services
 
 from .conftest import EmptyDatabases
-from .test_gunicorn import (
+from .support import (
     API_KEY,
     TARGET,
     TIMEOUT,
-    create,
     in_threads,
+    post_link,
     race_for_alias,
     redirect_many,
     start_gunicorn,
@@ -78,7 +78,7 @@ def shared(
 
 def test_concurrent_creates_give_distinct_working_codes(shared: net.BackgroundProcess) -> None:
     urls = [f"{TARGET}/shared/{n}" for n in range(600)]
-    responses = in_threads(urls, lambda session, url: create(session, shared.url, url))
+    responses = in_threads(urls, lambda session, url: post_link(session, shared.url, url))
     assert Counter(response.status_code for response in responses) == {201: 600}
     links = {response.json()["code"]: response.json()["url"] for response in responses}
     assert len(links) == 600, "two creates were given the same code"
@@ -97,7 +97,7 @@ def test_fifty_racing_creates_of_one_alias_give_one_201_and_49_409(
 def test_concurrent_redirects_count_every_click(shared: net.BackgroundProcess) -> None:
     clicks, url = 500, f"{TARGET}/shared-clicks"
     with requests.Session() as session:
-        code = create(session, shared.url, url).json()["code"]
+        code = post_link(session, shared.url, url).json()["code"]
     assert redirect_many(shared.url, code, clicks) == [url] * clicks
     assert wait_for_clicks(shared.url, code, clicks) == clicks
     time.sleep(0.5)  # more than two flush intervals: nothing is counted twice either
@@ -112,7 +112,7 @@ def test_no_click_is_lost_at_a_graceful_stop(
     server = start_shared(tmp_path, postgres_url, redis_url, SHORTENER_CLICK_FLUSH_SECONDS="60")
     with server:
         with requests.Session() as session:
-            code = create(session, server.url, f"{TARGET}/stopped").json()["code"]
+            code = post_link(session, server.url, f"{TARGET}/stopped").json()["code"]
         assert redirect_many(server.url, code, clicks) == [f"{TARGET}/stopped"] * clicks
         assert stored_clicks(postgres_url) == 0, "the clicks were stored before the stop"
     assert server.process.returncode == 0, server.log()
@@ -123,7 +123,7 @@ def test_a_deleted_link_is_gone_from_every_worker_within_the_refresh_interval(
     shared: net.BackgroundProcess,
 ) -> None:
     with requests.Session() as session:
-        code = create(session, shared.url, f"{TARGET}/doomed").json()["code"]
+        code = post_link(session, shared.url, f"{TARGET}/doomed").json()["code"]
     assert set(redirect_many(shared.url, code, 64)) == {f"{TARGET}/doomed"}  # kept everywhere
     deleted = requests.delete(
         f"{shared.url}/api/links/{code}", headers={"X-API-Key": API_KEY}, timeout=TIMEOUT

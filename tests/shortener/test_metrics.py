@@ -13,7 +13,6 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -248,9 +247,7 @@ def test_gunicorn_workers_write_json_access_lines(served: Any) -> None:
         f"{server.url}/healthz", headers={"X-Request-ID": "gunicorn-trace-1"}, timeout=10
     )
     assert response.headers["X-Request-ID"] == "gunicorn-trace-1"
-    deadline = time.monotonic() + 5
-    while '"gunicorn-trace-1"' not in server.log() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert net.wait_until(lambda: '"gunicorn-trace-1"' in server.log(), timeout=5), server.log()
     (line,) = (line for line in server.log().splitlines() if '"gunicorn-trace-1"' in line)
     assert json.loads(line)["path"] == "/healthz"
 

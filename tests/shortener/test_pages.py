@@ -13,8 +13,7 @@ from helpers.shortener.pages import http_only
 from helpers.shortener.store import store_of
 
 from .conftest import Clock
-from .support import create
-from .test_api import assert_problem
+from .support import assert_problem, create, store_unchecked
 
 HOSTILE = 'https://example.com/"><script>alert(1)</script>?a=1&b=<b>'
 
@@ -33,11 +32,6 @@ def element(html: str, element_id: str) -> str:
 
 def hrefs(html: str) -> list[str]:
     return re.findall(r'href="([^"]*)"', html)
-
-
-def store_unchecked(app: Flask, url: str, code: str) -> None:
-    """Put a link in the database without validation, as an old or tampered row would be."""
-    store_of(app).create_link(url, alias=code)
 
 
 # The home page and the form

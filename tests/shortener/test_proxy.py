@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.client
 import json
 import tempfile
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -96,10 +95,9 @@ def create_from(
 def logged_address(server: net.BackgroundProcess, request_id: str) -> str:
     """The `remote_addr` of the access line of request `request_id` (the worker writes it just
     after answering, so it may take a moment to appear)."""
-    deadline = time.monotonic() + TIMEOUT
-    while f'"{request_id}"' not in server.log():
-        assert time.monotonic() < deadline, f"no access line for {request_id}:\n{server.log()}"
-        time.sleep(0.02)
+    assert net.wait_until(lambda: f'"{request_id}"' in server.log(), timeout=TIMEOUT), (
+        f"no access line for {request_id}:\n{server.log()}"
+    )
     (line,) = (line for line in server.log().splitlines() if f'"{request_id}"' in line)
     address: str = json.loads(line)["remote_addr"]
     return address

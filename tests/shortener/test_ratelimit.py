@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from .test_api import assert_problem
+from .support import assert_problem
 
 URL = {"url": "https://example.com/"}
 

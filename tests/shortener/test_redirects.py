@@ -3,26 +3,21 @@ answers everything else."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import Client
 
-from helpers.shortener.observe import Observed
+from helpers.shortener.middleware import Observed
 from helpers.shortener.redirects import RedirectFastPath
 
-from .conftest import STORES, Clock, settings_for_store
-from .support import create
-from .test_pages import store_unchecked
+from .conftest import Clock
+from .support import create, store_unchecked
 
-
-@pytest.fixture(params=STORES)
-def store_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Every test here runs on SQLite and on PostgreSQL."""
-    return settings_for_store(request)
+pytestmark = pytest.mark.both_stores
 
 
 @pytest.fixture
@@ -35,7 +30,7 @@ def handed_to_flask(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     flask_wsgi_app = fast_path.flask_wsgi_app
     handed: list[str] = []
 
-    def spy(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def spy(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         handed.append(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}")
         return flask_wsgi_app(environ, start_response)
 

@@ -10,17 +10,15 @@ import psycopg
 import pytest
 from flask import Flask
 
-from helpers.shortener import links
-from helpers.shortener.store import PostgresStore, SQLiteStore, Store, store_of
-
-from .conftest import STORES, settings_for_store
+from helpers.shortener import codes, links
+from helpers.shortener.store import Store, store_of
+from helpers.shortener.store.postgres import PostgresStore
+from helpers.shortener.store.sqlite import SQLiteStore
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=STORES)
-def store_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
-    return settings_for_store(request)
+pytestmark = pytest.mark.both_stores
 
 
 def tally(link: links.Link, moment: datetime, clicks: int = 1) -> links.ClickTally:
@@ -53,13 +51,15 @@ def test_a_taken_alias_is_refused(store: Store) -> None:
     assert store.find_link("mine").url == "https://a.example/"  # type: ignore[union-attr]
 
 
-def test_a_taken_random_code_is_drawn_again(store: SQLiteStore | PostgresStore) -> None:
+def test_a_taken_random_code_is_drawn_again(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     store.create_link("https://a.example/", alias="AAAAAAA")
     drawn = iter(["AAAAAAA", "AAAAAAA", "BBBBBBB"])
-    link = store.create_link("https://b.example/", new_code=lambda: next(drawn))
+    monkeypatch.setattr(codes, "new_code", lambda: next(drawn))
+    link = store.create_link("https://b.example/")
     assert link.code == "BBBBBBB"
+    monkeypatch.setattr(codes, "new_code", lambda: "AAAAAAA")
     with pytest.raises(links.NoFreeCode):
-        store.create_link("https://c.example/", new_code=lambda: "AAAAAAA")
+        store.create_link("https://c.example/")
 
 
 def test_codes_are_case_sensitive(store: Store) -> None:

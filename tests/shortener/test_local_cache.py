@@ -1,4 +1,4 @@
-"""linkcache: workers keep the links they found, and forget them all as soon as one is deleted,
+"""local_cache: workers keep the links they found, and forget them all as soon as one is deleted,
 whichever worker deleted it."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from helpers.shortener import linkcache, links
+from helpers.shortener import links, local_cache
+from helpers.shortener.store import sqlite
 
 from .conftest import Clock
 from .support import create
@@ -31,13 +32,13 @@ def test_a_found_link_is_read_from_the_database_once(
 ) -> None:
     code = create(client)["code"]
     lookups: list[str] = []
-    find_link = links.find_link
+    find_link = sqlite.find_link
 
     def counted(connection: Any, wanted: str) -> links.Link | None:
         lookups.append(wanted)
         return find_link(connection, wanted)
 
-    monkeypatch.setattr(links, "find_link", counted)
+    monkeypatch.setattr(sqlite, "find_link", counted)
     assert [client.get(f"/{code}").status_code for _ in range(3)] == [302] * 3
     assert lookups == [code]
 
@@ -71,7 +72,7 @@ def test_a_kept_link_still_expires(client: Any, clock: Clock) -> None:
 
 
 def test_a_link_read_before_a_deletion_is_not_kept(app: Flask) -> None:
-    cache = linkcache.cache_of(app)
+    cache = local_cache.cache_of(app)
     before = cache.deletions.current()
     cache.deletions.increase()  # a deletion committed after the link was read
     cache.put(LINK, before)
@@ -86,19 +87,19 @@ def numbered(number: int) -> links.Link:
 
 
 @pytest.fixture
-def small_cache(app: Flask) -> linkcache.LinkCache:
+def small_cache(app: Flask) -> local_cache.LinkCache:
     """A cache of three links at most, on the app's deletion count."""
-    return linkcache.LinkCache(linkcache.cache_of(app).deletions, max_links=3)
+    return local_cache.LinkCache(local_cache.cache_of(app).deletions, max_links=3)
 
 
-def kept(cache: linkcache.LinkCache, numbers: range) -> list[int]:
+def kept(cache: local_cache.LinkCache, numbers: range) -> list[int]:
     """Which of the links `numbers` the cache still holds (asking about each refreshes it)."""
     count = cache.deletions.current()
     return [n for n in numbers if cache.get(f"code{n}", count) == numbered(n)]
 
 
 def test_a_full_cache_lets_go_of_the_least_recently_used_link_only(
-    small_cache: linkcache.LinkCache,
+    small_cache: local_cache.LinkCache,
 ) -> None:
     count = small_cache.deletions.current()
     for number in range(5):
@@ -106,7 +107,7 @@ def test_a_full_cache_lets_go_of_the_least_recently_used_link_only(
     assert kept(small_cache, range(5)) == [2, 3, 4]
 
 
-def test_a_hit_makes_a_link_the_most_recently_used(small_cache: linkcache.LinkCache) -> None:
+def test_a_hit_makes_a_link_the_most_recently_used(small_cache: local_cache.LinkCache) -> None:
     count = small_cache.deletions.current()
     for number in range(3):
         small_cache.put(numbered(number), count)
@@ -116,7 +117,7 @@ def test_a_hit_makes_a_link_the_most_recently_used(small_cache: linkcache.LinkCa
 
 
 def test_putting_a_kept_link_again_refreshes_it_without_growing(
-    small_cache: linkcache.LinkCache,
+    small_cache: local_cache.LinkCache,
 ) -> None:
     count = small_cache.deletions.current()
     for number in (0, 1, 2, 0, 3):
@@ -124,7 +125,7 @@ def test_putting_a_kept_link_again_refreshes_it_without_growing(
     assert kept(small_cache, range(4)) == [0, 2, 3]
 
 
-def test_a_deletion_still_empties_a_full_cache(small_cache: linkcache.LinkCache) -> None:
+def test_a_deletion_still_empties_a_full_cache(small_cache: local_cache.LinkCache) -> None:
     count = small_cache.deletions.current()
     for number in range(3):
         small_cache.put(numbered(number), count)
@@ -134,7 +135,7 @@ def test_a_deletion_still_empties_a_full_cache(small_cache: linkcache.LinkCache)
 
 def test_the_deletion_count_is_shared_through_the_file(tmp_path: Path) -> None:
     database = str(tmp_path / "shared.sqlite3")
-    here, there = linkcache.DeletionCount(database), linkcache.DeletionCount(database)
+    here, there = local_cache.DeletionCount(database), local_cache.DeletionCount(database)
     here.increase()
     here.increase()
     assert there.current() == 2  # a memory read in "there" sees what "here" wrote

@@ -1,19 +1,10 @@
 """Finding a link for a redirect: in this process's memory, then in Redis, then in the store.
 
-With REDIS_URL set, Redis is a cache shared by every process on every machine, in front of the
-store ("cache-aside"): a redirect asks Redis first; on a miss it asks the store and puts what it
-found in Redis, for REDIS_CACHE_SECONDS at most and never beyond the link's expiry, so the next
-redirect on any machine skips the database. The local cache of `linkcache` sits in front of both.
-
-Deleting a link through the application writes a "deleted" marker under its key, for as long as
-an entry may live. A miss fills the key only if it is still empty (`SET NX`): a redirect that
-read the link just before the deletion, and writes it just after, therefore finds the marker and
-writes nothing, where a plain delete of the key would let it bring the link back for a TTL. While
-the marker lives, the code is looked up in the store (a link created again under the same alias
-is found there, just not cached for that while).
-
-Redis is a cache, not the truth: when it does not answer (down, or slower than
-REDIS_TIMEOUT_SECONDS), a redirect asks the store and is answered as if Redis were not there.
+With REDIS_URL, Redis is a cache-aside shared by every process: a miss asks the store and keeps
+the link in Redis for REDIS_CACHE_SECONDS, never beyond its expiry. A deletion through the
+application writes a "deleted" marker under the key, and a miss fills a key only while it is
+empty (`SET NX`), so a redirect racing a deletion cannot bring the link back. Redis is a cache,
+not the truth: when it does not answer within REDIS_TIMEOUT_SECONDS, the store answers.
 """
 
 from __future__ import annotations
@@ -27,9 +18,9 @@ import redis
 from flask import Flask
 
 from . import links, metrics
-from .db import per_process
-from .linkcache import cache_of
 from .links import Link
+from .local_cache import cache_of
+from .process_local import per_process
 from .store import store_of
 
 REDIS = "shortener.redis"
@@ -66,7 +57,7 @@ def find_link(app: Flask, code: str) -> Link | None:
     if not app.config["LOCAL_CACHE"]:
         return find_shared(app, code)
     local = cache_of(app)
-    deletions = local.deletions.current()  # before the lookup: see linkcache
+    deletions = local.deletions.current()  # before the lookup: see local_cache
     link = local.get(code, deletions)
     (LOCAL_MISSES if link is None else LOCAL_HITS).inc()
     if link is None:

@@ -1,33 +1,15 @@
-"""Links a process has found recently, kept in its memory for the redirect's fast path.
+"""Links a process has found, kept in its memory for the redirect's fast path (an LRU).
 
-Looking a link up in SQLite costs two steps of a statement, and the `sqlite3` module lets go of
-Python's GIL around each: under gunicorn, the worker's other thread takes it, and the redirect
-waits to get it back (PostgreSQL and Redis cost a round trip besides). A link never changes once
-stored, so a process may keep the ones it found, with two exceptions, both handled:
-
-- it expires: the fast path checks the expiry of every link it serves, cached or not;
-- it is deleted, maybe by another process. Every deletion adds 1 to a count that every process
-  can read, and a cache that finds the count grown forgets everything. The count grows after the
-  deletion is committed, and a lookup reads it before asking the database, so a link read before
-  a deletion is never kept under the count that follows it.
-
-Where the count lives depends on the store:
-
-- SQLite (one machine): in a small file beside the database, mapped into the memory of every
-  worker (`DeletionCount`): reading it is a memory read, no system call, so a deletion is seen
-  by every worker at once.
-- PostgreSQL (many machines, where no file is shared): in the database itself, in a row that the
-  statement deleting a link adds to (`StoredDeletionCount`). Each process reads it at most every
-  LOCAL_CACHE_REFRESH_SECONDS (0.1 s by default), when a redirect comes and the last reading is
-  older, so the promise is: a redirect that starts more than that long after a deletion was
-  committed never serves the deleted link from any process's memory. The process that deleted
-  the link forgets at once.
-
-Only links that exist are kept (a new link is found at once), at most MAX_LINKS of them: when
-full, the cache lets go of the link least recently used (put or found), so the links redirected
-to most often stay. A row changed or deleted by hand in the database, not through the
-application, stays in the caches of running workers until they restart. LOCAL_CACHE=false
-switches these caches off.
+A stored link never changes, so a process may keep the ones it found, except when one expires
+(the fast path checks every link's expiry, cached or not) or is deleted, maybe by another
+process. Every deletion adds 1 to a count every process can read, after it is committed; a
+lookup reads the count before asking the store, and a cache that finds it grown forgets
+everything, so a link read before a deletion is never kept under the count that follows it.
+With SQLite the count is a file beside the database mapped into every worker's memory
+(`DeletionCount`: seen at once); with PostgreSQL a row the deleting statement adds to
+(`StoredDeletionCount`), read at most every LOCAL_CACHE_REFRESH_SECONDS, which bounds how long
+another process may still serve a deleted link. Only links that exist are kept, at most
+MAX_LINKS; a row changed by hand in the database stays cached until the workers restart.
 """
 
 from __future__ import annotations
@@ -42,9 +24,10 @@ from typing import Protocol
 
 from flask import Flask
 
-from .db import close_per_process, per_process
 from .links import Link
-from .store import PostgresStore, store_of
+from .process_local import close_per_process, per_process
+from .store import store_of
+from .store.postgres import PostgresStore
 
 CACHE = "shortener.link_cache"
 MAX_LINKS = 10_000

@@ -1,4 +1,4 @@
-"""cache: redirects find links in this process, then in Redis, then in the store; deletions and
+"""lookup: redirects find links in this process, then in Redis, then in the store; deletions and
 expiry reach every cache; a Redis that does not answer costs speed, never an error."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import redis
 from flask import Flask
 
 from helpers import net
-from helpers.shortener import cache, links
+from helpers.shortener import links, lookup
 from helpers.shortener.store import store_of
 
 from .conftest import Clock
@@ -48,7 +48,7 @@ def machine(redis_url: str, postgres_url: str, make_app: Any) -> Callable[..., F
 
 
 def redis_client(app: Flask) -> redis.Redis:
-    client = cache.redis_of(app)
+    client = lookup.redis_of(app)
     assert client is not None
     return client
 
@@ -64,8 +64,8 @@ def test_a_link_found_by_one_machine_is_served_to_another_from_redis(
     assert [response.status_code for response in responses] == [302] * 3
     assert responses[0].headers["Location"] == "https://example.com/page"
     assert asked == []
-    ttl = redis_client(second).pttl(cache.KEY_PREFIX + code)
-    assert 0 < ttl <= cache.REDIS_CACHE_SECONDS * 1000
+    ttl = redis_client(second).pttl(lookup.KEY_PREFIX + code)
+    assert 0 < ttl <= lookup.REDIS_CACHE_SECONDS * 1000
 
 
 def test_a_link_is_kept_in_redis_no_longer_than_it_lives(
@@ -74,7 +74,7 @@ def test_a_link_is_kept_in_redis_no_longer_than_it_lives(
     client = machine(LOCAL_CACHE=False).test_client()
     code = create(client, expires_in=30)["code"]
     assert client.get(f"/{code}").status_code == 302
-    ttl = redis_client(client.application).pttl(cache.KEY_PREFIX + code)
+    ttl = redis_client(client.application).pttl(lookup.KEY_PREFIX + code)
     assert 29_000 < ttl <= 30_000
     clock.advance(30)
     assert client.get(f"/{code}").status_code == 410
@@ -87,7 +87,7 @@ def test_a_deleted_link_leaves_redis_and_every_machine_answers_404(
     code = create(first.test_client())["code"]
     assert second.test_client().get(f"/{code}").status_code == 302  # now in Redis
     assert first.test_client().delete(f"/api/links/{code}", headers=KEY).status_code == 204
-    assert redis_client(first).get(cache.KEY_PREFIX + code) == cache.DELETED
+    assert redis_client(first).get(lookup.KEY_PREFIX + code) == lookup.DELETED
     assert second.test_client().get(f"/{code}").status_code == 404
 
 
@@ -97,11 +97,11 @@ def test_a_link_read_just_before_its_deletion_is_not_put_back(
     app = machine(LOCAL_CACHE=False)
     link = store_of(app).create_link("https://example.com/raced", alias="raced")
     store_of(app).delete_link("raced")
-    cache.forget(app, "raced")
+    lookup.forget(app, "raced")
     # A redirect that had read the link before the deletion now tries to keep it:
-    cache._keep(redis_client(app), cache.KEY_PREFIX + "raced", link)
-    assert redis_client(app).get(cache.KEY_PREFIX + "raced") == cache.DELETED
-    assert cache.find_link(app, "raced") is None
+    lookup._keep(redis_client(app), lookup.KEY_PREFIX + "raced", link)
+    assert redis_client(app).get(lookup.KEY_PREFIX + "raced") == lookup.DELETED
+    assert lookup.find_link(app, "raced") is None
 
 
 def test_an_alias_made_again_after_a_deletion_leads_to_its_new_url(
@@ -143,15 +143,17 @@ def test_a_machine_forgets_a_link_deleted_elsewhere_within_the_refresh_interval(
     assert deleter.test_client().delete(f"/api/links/{code}", headers=KEY).status_code == 204
     deleted_at = time.monotonic()  # the deletion was committed before this
     served_at: list[float] = []  # when each redirect that still served the link started
-    while True:
+    statuses: list[int] = []
+
+    def forgotten() -> bool:
         started = time.monotonic() - deleted_at
-        status = client.get(f"/{code}").status_code
-        if status != 302:
-            break
-        served_at.append(started)
-        assert started < refresh + 5, "the deletion was never noticed"
-        time.sleep(0.005)
-    assert status == 404
+        statuses.append(client.get(f"/{code}").status_code)
+        if statuses[-1] == 302:
+            served_at.append(started)
+        return statuses[-1] != 302
+
+    assert net.wait_until(forgotten, timeout=refresh + 5, interval=0.005), "never noticed"
+    assert statuses[-1] == 404
     assert max(served_at, default=0.0) <= refresh, "served later than the promised bound"
 
 
