@@ -42,8 +42,9 @@ def _check_loopback_url(candidate: Callable[[int], str]) -> None:
         host, colon, digits = authority.partition(":")
         require(
             host != "localhost",
-            f"{said}: the name localhost may resolve to the IPv6 address ::1, where the course's "
-            f"servers do not listen: they listen on the IPv4 address {LOOPBACK} only.",
+            f"{said}: the name localhost may resolve to the IPv6 address ::1 first, where the "
+            f"course's servers do not listen (a client then has to try again, or fails): they "
+            f"listen on the IPv4 address {LOOPBACK} only.",
         )
         require(
             bool(colon) or not host.startswith(LOOPBACK),
@@ -53,7 +54,6 @@ def _check_loopback_url(candidate: Callable[[int], str]) -> None:
             host == LOOPBACK,
             f"{said}: the host should be {LOOPBACK}, the address the course's servers listen on.",
         )
-        require(bool(colon), f"{said}: after the host come a `:` and the port.")
         require(
             digits.isdigit(),
             f"{said}: after the `:` the port is written in digits, and {digits!r} is not a number.",
