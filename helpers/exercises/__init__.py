@@ -143,6 +143,25 @@ def require(condition: bool, reason: str) -> None:
         raise NotYet(reason)
 
 
+def answer_of(
+    case: str,
+    candidate: Callable[..., Any],
+    *arguments: Any,
+    who: str = "your code",
+    advice: str = "",
+) -> Any:
+    """`candidate(*arguments)`; an error of the learner's code becomes a NotYet naming `case` and
+    `who` raised it, then `advice`. The stub's NotImplementedError, and a NotYet, pass through."""
+    try:
+        return candidate(*arguments)
+    except (NotImplementedError, NotYet):
+        raise
+    except Exception as error:
+        raise NotYet(
+            f"for {case}, {who} raised {type(error).__name__}: {error}.{advice}"
+        ) from error
+
+
 Subject = TypeVar("Subject")
 
 

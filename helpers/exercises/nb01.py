@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from helpers.exercises import Exercise, NotYet, require
+from helpers.exercises import Exercise, NotYet, answer_of, require
 
 # --- q1: the names a snippet reads -------------------------------------------------------------
 
@@ -234,15 +234,13 @@ def _compile_in_place(source: Path) -> Path:
 def _ask(
     candidate: Callable[[Path], bool], source: Path, situation: str, expected: bool, why: str
 ) -> None:
-    try:
-        got = candidate(source)
-    except NotImplementedError:  # the stub: not attempted yet
-        raise
-    except Exception as error:  # say which situation made the learner's code fail
-        raise NotYet(
-            f"for {situation}, your code raised {type(error).__name__}: {error}. cache_is_fresh "
-            "must return True or False in every situation, a source with no .pyc included."
-        ) from error
+    got = answer_of(
+        situation,
+        candidate,
+        source,
+        advice=" cache_is_fresh must return True or False in every situation, a source with no"
+        " .pyc included.",
+    )
     require(
         isinstance(got, bool),
         f"for {situation}, cache_is_fresh returned {got!r}; return True or False.",

@@ -7,7 +7,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from helpers.exercises import Exercise, NotYet, require
+from helpers.exercises import Exercise, NotYet, answer_of, require
 
 
 def _names(names: list[str]) -> str:
@@ -251,15 +251,9 @@ def _check_defaults_of(candidate: Callable[[Callable[..., Any]], dict[str, Any]]
         defaults = function.__defaults__
         kwdefaults = function.__kwdefaults__
         kwdefaults_before = dict(kwdefaults) if kwdefaults is not None else None
-        try:
-            got = candidate(function)
-        except (NotImplementedError, NotYet):
-            raise
-        except Exception as error:
-            raise NotYet(
-                f"for {signature}, defaults_of raised {type(error).__name__}: {error}."
-                + _where_defaults_are(function)
-            ) from error
+        got = answer_of(
+            signature, candidate, function, who="defaults_of", advice=_where_defaults_are(function)
+        )
         require(
             isinstance(got, dict),
             f"for {signature}, defaults_of returned {got!r}, not a dict of name -> default.",
@@ -443,15 +437,7 @@ def _check_closure_values(candidate: Callable[[Callable[..., Any]], dict[str, An
     require(callable(candidate), "the answer should be a function that takes a function.")
     for description, function, expected in _closure_cases():
         no_closure = " A function with no closure has __closure__ None." if not expected else ""
-        try:
-            got = candidate(function)
-        except (NotImplementedError, NotYet):
-            raise
-        except Exception as error:
-            raise NotYet(
-                f"for {description}, closure_values raised {type(error).__name__}: {error}."
-                + no_closure
-            ) from error
+        got = answer_of(description, candidate, function, who="closure_values", advice=no_closure)
         require(
             isinstance(got, dict),
             f"for {description}, closure_values returned {got!r}, not a dict of name -> value.",
