@@ -47,12 +47,13 @@ lab: $(STAMP)
 # `make test` and `make test-notebooks` run in two phases. First everything else, spread over
 # TEST_WORKERS processes by pytest-xdist ("auto": one per core); `--dist loadfile` keeps each file
 # on one process, so a notebook's cells run in order in its one kernel, and a module's fixtures
-# are built once. Then, alone, what measures time or throughput and so must not share the cores:
-# SERIAL_TESTS (notebook 04 times the GIL, 11 and 12 load-test the shortener, 13 measures latency;
-# the load generator's latencies, the workloads' timings and the balancer's share of a slow
-# backend). The benchmark's smoke test checks only that each setup answers, so it runs in the
-# first phase. Both phases run; a failure in either fails the target; the last line adds the
-# two up.
+# are built once. Files are handed out longest first (tests/plugins/schedule.py; xdist's own
+# reordering, by number of tests, is turned off), so no long file runs alone at the end. Then,
+# alone, what measures time or throughput and so must not share the cores: SERIAL_TESTS
+# (notebook 04 times the GIL, 11 and 12 load-test the shortener, 13 measures latency; the load
+# generator's latencies, the workloads' timings and the balancer's share of a slow backend). The
+# benchmark's smoke test checks only that each setup answers, so it runs in the first phase. Both
+# phases run; a failure in either fails the target; the last line adds the two up.
 TEST_WORKERS ?= auto
 SERIAL_TESTS := notebooks/04_gotchas.ipynb notebooks/11_scaling.ipynb \
 	notebooks/12_many_machines.ipynb notebooks/13_monitoring.ipynb \
@@ -65,7 +66,7 @@ TEST_RESULTS := build/test-results
 define two_phases
 	@mkdir -p $(TEST_RESULTS) && rm -f $(TEST_RESULTS)/parallel.xml $(TEST_RESULTS)/serial.xml
 	@status=0; \
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
 		--junitxml=$(TEST_RESULTS)/parallel.xml $(addprefix --deselect=,$(2)) $(1) || status=$$?; \
 	echo "== alone: what measures time or throughput =="; \
 	$(BIN)/python -m pytest -n 0 --junitxml=$(TEST_RESULTS)/serial.xml $(2) \

@@ -147,7 +147,7 @@ def measure(url: str, workload: Workload, settings: Settings) -> Result:
 def run(settings: Settings) -> dict[str, Result]:
     """Measure the four workloads, one server at a time."""
     results = {}
-    with gunicorn("bench.bare_wsgi:app", settings) as bare:
+    with gunicorn("helpers.bare_wsgi:app", settings) as bare:
         with requests.Session() as session:
             require_redirect(f"{bare.url}/any", "https://www.example.com/", session)
         results["bare WSGI 302 (ceiling)"] = measure(bare.url, Redirects(("/any",)), settings)

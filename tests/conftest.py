@@ -28,10 +28,9 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def chromium(prerequisite: Callable[[bool, str], None]) -> Iterator[Browser]:
+def chromium(require_programs: Callable[..., None]) -> Iterator[Browser]:
     """One headless Chromium per test module (Playwright's sync API runs one at a time)."""
-    reasons = programs.missing(["chromium"])
-    prerequisite(not reasons, "; ".join(reasons))
+    require_programs("chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=programs.chromium_binary(), args=CHROMIUM_ARGS, timeout=30_000

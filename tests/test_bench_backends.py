@@ -13,8 +13,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from helpers import programs
-
 ROOT = Path(__file__).resolve().parent.parent
 SETUPS = (
     "SQLite alone",
@@ -27,10 +25,9 @@ SETUPS = (
 
 
 def test_every_setup_serves_redirects_without_errors(
-    prerequisite: Callable[[bool, str], None],
+    require_programs: Callable[..., None],
 ) -> None:
-    reasons = programs.missing(["postgresql", "redis"])
-    prerequisite(not reasons, "; ".join(reasons))
+    require_programs("postgresql", "redis")
     command = [sys.executable, "-m", "bench.backends", "--seconds=1", "--warmup=0"]
     command += ["--links=5", "--rounds=1", "--connections=4", "--load=python"]
     completed = subprocess.run(

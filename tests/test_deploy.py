@@ -32,7 +32,7 @@ def test_it_returns_once_every_worker_has_loaded_the_app() -> None:
     ("app", "config"),
     [
         (deploy.SHORTENER, f"--config={deploy.SHORTENER_CONFIG}"),
-        ("bench.bare_wsgi:app", "--config=python:helpers.gunicorn_ready"),
+        ("helpers.bare_wsgi:app", "--config=python:helpers.gunicorn_ready"),
     ],
 )
 def test_each_app_runs_with_its_own_configuration(app: str, config: str) -> None:

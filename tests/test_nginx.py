@@ -12,15 +12,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from helpers import deploy, loadgen, net, programs
-
-Prerequisite = Callable[[bool, str], None]
+from helpers import deploy, loadgen, net
 
 
 @pytest.fixture
-def nginx_present(prerequisite: Prerequisite) -> None:
-    reasons = programs.missing(["nginx"])
-    prerequisite(not reasons, "; ".join(reasons))
+def nginx_present(require_programs: Callable[..., None]) -> None:
+    require_programs("nginx")
 
 
 def test_rendering_puts_one_upstream_line_per_backend() -> None:

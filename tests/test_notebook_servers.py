@@ -25,7 +25,6 @@ from jupyter_client.manager import start_new_kernel
 from jupyter_client.provisioning import LocalProvisioner
 from nbformat.v4 import new_code_cell, new_notebook
 
-from helpers import programs
 from tests.plugins import notebook_servers
 from tests.plugins.notebook_servers import (
     describe,
@@ -215,10 +214,9 @@ def cells_up_to(nb: nbformat.NotebookNode, marker: str) -> list[str]:
 
 
 @pytest.fixture
-def postgresql_and_redis(prerequisite: Callable[[bool, str], None]) -> None:
+def postgresql_and_redis(require_programs: Callable[..., None]) -> None:
     """Skip (under CI, fail) unless PostgreSQL and Redis can run here."""
-    reasons = programs.missing(["postgresql", "redis"])
-    prerequisite(not reasons, "; ".join(reasons))
+    require_programs("postgresql", "redis")
 
 
 @pytest.mark.usefixtures("postgresql_and_redis")  # before the kernel: no kernel just to skip

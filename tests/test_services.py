@@ -16,19 +16,15 @@ import redis
 
 from helpers import net, programs, services
 
-Prerequisite = Callable[[bool, str], None]
+
+@pytest.fixture
+def needs_postgres(require_programs: Callable[..., None]) -> None:
+    require_programs("postgresql")
 
 
 @pytest.fixture
-def needs_postgres(prerequisite: Prerequisite) -> None:
-    reasons = programs.missing(["postgresql"])
-    prerequisite(not reasons, "; ".join(reasons))
-
-
-@pytest.fixture
-def needs_redis(prerequisite: Prerequisite) -> None:
-    reasons = programs.missing(["redis"])
-    prerequisite(not reasons, "; ".join(reasons))
+def needs_redis(require_programs: Callable[..., None]) -> None:
+    require_programs("redis")
 
 
 def refuses(port: int) -> bool:

@@ -31,6 +31,8 @@ NOTEBOOK_LINK = re.compile(r"\]\((\d\d_[a-z0-9_]+)\.ipynb(#[^)\s]*)?\)")
 README_LINK = re.compile(r"\]\(\.\./README\.md(#[^)\s]*)?\)")
 TITLE = re.compile(r"^# (.+)$", re.MULTILINE)
 MERMAID_BLOCK = re.compile(r"^```mermaid\n(.*?)^```", re.MULTILINE | re.DOTALL)
+FIGURE_SUMMARY = re.compile(r"^Figure: (.+)$", re.MULTILINE)
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 SITE = {
     "title": "Python and the Web",
     "description": (
@@ -100,14 +102,47 @@ def escaped_diagrams(markdown: str) -> str:
     )
 
 
+def figures_of(cell: NotebookNode) -> list[NotebookNode]:
+    """The outputs of a code cell that are images (its figures)."""
+    return [
+        output
+        for output in cell.get("outputs", [])
+        if any(kind in output.get("data", {}) for kind in IMAGE_TYPES)
+    ]
+
+
+def figure_summaries(cell: NotebookNode) -> list[str]:
+    """What a code cell says its figures show: the text after each `Figure: ` line it printed.
+
+    The course's rule: a cell that draws a figure also prints, as compared text, what the figure
+    shows. The site uses that line as the image's alt text.
+    """
+    texts = [
+        output.get("text", "")
+        if output.output_type == "stream"
+        else output.get("data", {}).get("text/plain", "")
+        for output in cell.get("outputs", [])
+    ]
+    return [found.strip() for text in texts for found in FIGURE_SUMMARY.findall(text)]
+
+
 class ForTheSite(Preprocessor):  # type: ignore[misc]
-    """Prepare each markdown cell for the site: `site_links`, then `escaped_diagrams`."""
+    """Prepare each cell for the site.
+
+    Markdown: `site_links`, then `escaped_diagrams`. Code: each figure gets its cell's summary
+    (`figure_summaries`, in order) as `alt` in its metadata, which the page template writes out.
+    """
 
     def preprocess_cell(
         self, cell: NotebookNode, resources: dict[str, Any], index: int
     ) -> tuple[NotebookNode, dict[str, Any]]:
         if cell.cell_type == "markdown":
             cell.source = escaped_diagrams(site_links(cell.source))
+        elif summaries := figure_summaries(cell):
+            for number, figure in enumerate(figures_of(cell)):
+                figure.setdefault("metadata", {})["alt"] = summaries[
+                    min(number, len(summaries) - 1)
+                ]
         return cell, resources
 
 

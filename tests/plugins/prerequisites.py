@@ -1,8 +1,10 @@
 """What a test or a notebook needs from the machine: without it, a skip (under CI, a failure).
 
-A test asks with the `prerequisite(present, reason)` fixture. A notebook says so in its metadata
-(see `helpers.programs`); every one of its cells is then skipped with one reason that names each
-missing program and how to install it, before nbval starts a kernel for it. Under CI (CI=true),
+A test asks with the `prerequisite(present, reason)` fixture, or for system programs by name with
+`require_programs("postgresql", ...)`, whose reason says how to install each missing one. A
+notebook says so in its metadata (see `helpers.programs`); every one of its cells is then skipped
+with one reason that names each missing program and how to install it, before nbval starts a
+kernel for it. Under CI (CI=true),
 where `.ci/run` installs every program, a skip would hide a gap, so each of these fails instead.
 """
 
@@ -36,6 +38,17 @@ def require(present: bool, reason: str) -> None:
 def prerequisite() -> Callable[[bool, str], None]:
     """`prerequisite(present, reason)` skips the test unless `present`, or fails it under CI."""
     return require
+
+
+@pytest.fixture(scope="session")
+def require_programs() -> Callable[..., None]:
+    """`require_programs(*keys)`: skip (under CI, fail) unless each of these programs can run."""
+
+    def require_all(*keys: str) -> None:
+        reasons = programs.missing(list(keys))
+        require(not reasons, "; ".join(reasons))
+
+    return require_all
 
 
 @cache

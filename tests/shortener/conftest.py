@@ -24,7 +24,7 @@ from flask.testing import FlaskClient
 from hypothesis.configuration import set_hypothesis_home_dir
 from psycopg import sql
 
-from helpers import programs, services
+from helpers import services
 from helpers.shortener import close_app, config, create_app, links
 from helpers.shortener.store import Store, store_of
 
@@ -41,9 +41,6 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(variable, raising=False)
 
 
-Prerequisite = Callable[[bool, str], None]
-
-
 # The servers below live as long as the run stays in this package (tests/shortener), not the
 # whole session: elsewhere a test may call net.stop_all(), which stops every server this process
 # started. Under pytest-xdist a process may run such a file between two of this package, and the
@@ -51,10 +48,9 @@ Prerequisite = Callable[[bool, str], None]
 
 
 @pytest.fixture(scope="package")
-def postgres_server(prerequisite: Prerequisite) -> Iterator[services.PostgresServer]:
+def postgres_server(require_programs: Callable[..., None]) -> Iterator[services.PostgresServer]:
     """One PostgreSQL server for the package; skipped (failed under CI) if not installed."""
-    reasons = programs.missing(["postgresql"])
-    prerequisite(not reasons, "; ".join(reasons))
+    require_programs("postgresql")
     with services.start_postgres("shortener-tests-postgres") as server:
         yield server
 
@@ -150,10 +146,9 @@ def postgres_url(postgres_databases: EmptyDatabases) -> Iterator[str]:
 
 
 @pytest.fixture(scope="package")
-def redis_server(prerequisite: Prerequisite) -> Iterator[services.RedisServer]:
+def redis_server(require_programs: Callable[..., None]) -> Iterator[services.RedisServer]:
     """One Redis server for the package; skipped (failed under CI) if not installed."""
-    reasons = programs.missing(["redis"])
-    prerequisite(not reasons, "; ".join(reasons))
+    require_programs("redis")
     with services.start_redis("shortener-tests-redis") as server:
         yield server
 

@@ -20,13 +20,11 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from helpers import deploy, net, programs
+from helpers import deploy, net
 
 TIMEOUT = 10.0
 LIMIT = "2/hour"  # no window ends during the test
 CREATED_THEN_REFUSED = [201, 201, 429]
-
-Prerequisite = Callable[[bool, str], None]
 
 
 def start_shortener(folder: Path, trusted_proxies: int) -> net.BackgroundProcess:
@@ -59,11 +57,10 @@ def trusting_none(folder: Path) -> Iterator[net.BackgroundProcess]:
 
 @pytest.fixture(scope="module")
 def nginx(
-    prerequisite: Prerequisite, trusting_one: net.BackgroundProcess, folder: Path
+    require_programs: Callable[..., None], trusting_one: net.BackgroundProcess, folder: Path
 ) -> Iterator[net.BackgroundProcess]:
     """deploy/nginx/shortener.conf in front of the shortener that trusts one proxy."""
-    reasons = programs.missing(["nginx"])
-    prerequisite(not reasons, "; ".join(reasons))
+    require_programs("nginx")
     port = net.free_port()
     (folder / "nginx").mkdir()
     config = deploy.render_nginx_config(port, [trusting_one.port])
