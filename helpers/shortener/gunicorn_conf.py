@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ def post_worker_init(worker: Any) -> None:
     it says it is ready."""
     from helpers.shortener import accesslog  # in the worker, never in the master
 
-    accesslog.configure()
+    accesslog.configure(sys.stderr)
     gunicorn_ready.announce_ready(worker)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,11 +24,9 @@ RANDOM_ID = re.compile(r"[0-9a-f]{32}")
 def lines() -> Iterator[io.StringIO]:
     """The access log, configured to write into a string for the test."""
     stream = io.StringIO()
-    handler = accesslog.configure(stream)
+    accesslog.configure(stream)
     yield stream
-    accesslog.logger.removeHandler(handler)
-    accesslog.logger.setLevel(logging.NOTSET)
-    accesslog.logger.propagate = True
+    accesslog.configure(None)
 
 
 def logged(stream: io.StringIO) -> list[dict[str, Any]]:
@@ -70,12 +68,29 @@ def test_the_request_id_comes_back_on_every_kind_of_answer(client: FlaskClient) 
         assert response.headers["X-Request-ID"] == "follow-me-42", path
 
 
-def test_nothing_is_built_when_nobody_listens(client: FlaskClient) -> None:
-    assert not accesslog.logger.isEnabledFor(logging.INFO)
+def test_nothing_is_written_unless_configured(client: FlaskClient, lines: io.StringIO) -> None:
+    accesslog.configure(None)
+    assert not accesslog.enabled()
     assert client.get("/healthz").status_code == 200
+    assert lines.getvalue() == ""
 
 
-def test_other_records_become_json_too() -> None:
-    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "disk %s", ("full",), None)
-    fields = json.loads(accesslog.JsonFormatter().format(record))
-    assert fields["message"] == "disk full" and fields["level"] == "WARNING"
+def test_lines_from_many_threads_stay_whole(lines: io.StringIO) -> None:
+    def log_some(thread: int) -> None:
+        for number in range(200):
+            accesslog.log_request(
+                method="GET",
+                path=f"/t{thread}/{number}",
+                status=302,
+                seconds=0.001,
+                request_id="x" * 32,
+                remote_addr="127.0.0.1",
+            )
+
+    threads = [threading.Thread(target=log_some, args=(thread,)) for thread in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    paths = {line["path"] for line in logged(lines)}
+    assert paths == {f"/t{thread}/{number}" for thread in range(8) for number in range(200)}
