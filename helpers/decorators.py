@@ -1,13 +1,15 @@
 """Decorators an SRE reaches for: time a call, retry it with backoff, remember its results.
 
-Notebook 03 builds each of these by hand; this module keeps tested versions to reuse. Every
-decorator keeps the wrapped function's name, docstring and signature (`functools.wraps`), and the
-clock and the sleep are parameters, so tests and notebooks can run them without waiting.
+Notebook 03 builds timing and memoize by hand and reads `retry` here; this module keeps tested
+versions to reuse. Every decorator keeps the wrapped function's name, docstring and signature
+(`functools.wraps`), and the clock, the sleep and the random draw are parameters, so tests and
+notebooks can run them without waiting and the same way every time.
 """
 
 from __future__ import annotations
 
 import functools
+import random
 import time
 from collections.abc import Callable, Hashable, Iterator
 from typing import Generic, ParamSpec, TypeVar
@@ -64,13 +66,17 @@ def retry(
     base_delay: float = 0.1,
     factor: float = 2.0,
     max_delay: float = 30.0,
-    retry_on: tuple[type[BaseException], ...] = (Exception,),
+    jitter: Callable[[float, float], float] | None = random.uniform,
+    retry_on: tuple[type[BaseException], ...] = (ConnectionError,),
     sleep: Callable[[float], object] = time.sleep,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorator factory: call the function up to `attempts` times, pausing longer each time.
 
-    Only exceptions in `retry_on` are retried; anything else, and the last failure, propagate.
-    `sleep` does the waiting: pass `list.append` to record the pauses instead of taking them.
+    The delays follow `backoff_delays`; with `jitter` (full jitter, the default) each pause is
+    drawn from `jitter(0, delay)`, so clients that failed together do not retry together, and
+    `jitter=None` pauses for the delays exactly. Only exceptions in `retry_on` are retried (a
+    dropped connection may heal, a bug will not); anything else, and the last failure,
+    propagate. `sleep` does the waiting: pass `list.append` to record the pauses instead.
     """
     if attempts < 1:
         raise ValueError(f"attempts must be at least 1, not {attempts}")
@@ -78,15 +84,15 @@ def retry(
     def decorate(func: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(func)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            pauses = backoff_delays(attempts, base_delay, factor, max_delay)
+            delays = backoff_delays(attempts, base_delay, factor, max_delay)
             while True:
                 try:
                     return func(*args, **kwargs)
                 except retry_on:
-                    pause = next(pauses, None)
-                    if pause is None:
+                    delay = next(delays, None)
+                    if delay is None:
                         raise
-                    sleep(pause)
+                    sleep(delay if jitter is None else jitter(0, delay))
 
         return wrapper
 

@@ -59,25 +59,56 @@ def test_backoff_delays_grow_and_are_capped() -> None:
 
 def test_retry_sleeps_between_failures_then_succeeds() -> None:
     pauses: list[float] = []
-    call = retry(attempts=4, base_delay=0.5, sleep=pauses.append)(flaky(failures=3))
+    call = retry(attempts=4, base_delay=0.5, jitter=None, sleep=pauses.append)(flaky(failures=3))
     assert call() == "ok"
     assert pauses == [0.5, 1.0, 2.0]
 
 
+def test_retry_draws_each_pause_between_zero_and_the_delay() -> None:
+    draws: list[tuple[float, float]] = []
+
+    def halfway(low: float, high: float) -> float:
+        draws.append((low, high))
+        return (low + high) / 2
+
+    pauses: list[float] = []
+    call = retry(attempts=4, base_delay=1, max_delay=3, jitter=halfway, sleep=pauses.append)
+    call(flaky(failures=3))()
+    assert draws == [(0, 1), (0, 2), (0, 3)]
+    assert pauses == [0.5, 1.0, 1.5]
+
+
+def test_retry_jitters_by_default() -> None:
+    pauses: list[float] = []
+    call = retry(attempts=30, base_delay=1, max_delay=1, sleep=pauses.append)(flaky(failures=29))
+    assert call() == "ok"
+    assert all(0 <= pause <= 1 for pause in pauses)
+    assert len(set(pauses)) > 1  # 29 draws of uniform(0, 1), all equal: about never
+
+
 def test_retry_gives_up_with_the_last_error() -> None:
     pauses: list[float] = []
-    call = retry(attempts=3, base_delay=1, sleep=pauses.append)(flaky(failures=10))
+    call = retry(attempts=3, base_delay=1, jitter=None, sleep=pauses.append)(flaky(failures=10))
     with pytest.raises(ConnectionError, match="failure 3"):
         call()
     assert pauses == [1, 2]
 
 
-def test_retry_does_not_retry_other_errors() -> None:
+def test_retry_retries_only_connection_errors_by_default() -> None:
     pauses: list[float] = []
-    call = retry(retry_on=(ConnectionError,), sleep=pauses.append)(flaky(1, error=ValueError))
+    call = retry(sleep=pauses.append)(flaky(1, error=ValueError))
     with pytest.raises(ValueError):
         call()
     assert pauses == []
+    assert retry(sleep=pauses.append)(flaky(1, error=ConnectionResetError))() == "ok"
+    assert len(pauses) == 1
+
+
+def test_retry_on_chooses_what_is_retried() -> None:
+    pauses: list[float] = []
+    call = retry(retry_on=(TimeoutError,), sleep=pauses.append)(flaky(1, error=TimeoutError))
+    assert call() == "ok"
+    assert len(pauses) == 1
 
 
 def test_retry_keeps_metadata_and_rejects_zero_attempts() -> None:

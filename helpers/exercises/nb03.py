@@ -158,7 +158,7 @@ q2 = Exercise(
 )
 
 
-pauses_after_giving_up = [0.5, 1.5, 4.5, 13.5]
+pauses_after_giving_up = [0.5, 1.5, 4.5, 10]
 
 
 def _check_pauses(answer: Any) -> None:
@@ -176,10 +176,14 @@ def _check_pauses(answer: Any) -> None:
         math.isclose(answer[0], 0.5),
         f"the first pause is base_delay, 0.5, not {answer[0]!r}.",
     )
-    expected = pauses_after_giving_up
     require(
-        all(math.isclose(got, want) for got, want in zip(answer, expected, strict=True)),
-        f"{list(answer)} does not grow by the factor 3 at each step.",
+        all(math.isclose(got, want) for got, want in zip(answer[:3], [0.5, 1.5, 4.5], strict=True)),
+        f"{list(answer)} does not grow by the factor 3 at each step while under the cap.",
+    )
+    require(
+        math.isclose(answer[3], 10),
+        f"the last pause would be 13.5 without the cap; max_delay=10 holds it at 10, "
+        f"not {answer[3]!r}.",
     )
 
 
@@ -189,8 +193,14 @@ q3 = Exercise(
     hints=[
         "How many times does `sleep` run when all 5 attempts fail? The decorator gives up "
         "after the last failure without sleeping.",
-        "The first pause is `base_delay`; each next one is the previous times `factor`.",
+        "The first pause is `base_delay`; each next one is the previous times `factor`, but "
+        "never more than `max_delay`. `jitter=None` means no random draw: the pauses are exact.",
     ],
     solution=pauses_after_giving_up,
-    wrong=[[0.5, 1.5, 4.5, 13.5, 40.5], [0.5, 1.0, 2.0, 4.0], [1.5, 4.5, 13.5, 40.5]],
+    wrong=[
+        [0.5, 1.5, 4.5, 13.5],
+        [0.5, 1.5, 4.5, 10, 10],
+        [0.5, 1.0, 2.0, 4.0],
+        [1.5, 4.5, 10, 10],
+    ],
 )
