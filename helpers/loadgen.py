@@ -1,11 +1,22 @@
 """A small HTTP load generator in Python, for loopback servers only.
 
-`run_load` keeps `concurrency` keep-alive connections busy, one thread each, until it has sent
-`requests` requests or `max_seconds` have passed, and records the status and latency of every
-request. It never follows redirects: a shortener's 302 is the answer being measured. The client
-shares the machine (and a GIL) with the server it loads, so its figures are a floor; compare
-servers measured with the same generator only. `zipf_paths` makes a workload where a few links
-are far more popular than the rest, as on the real web.
+`run_load` sends `requests` requests over `concurrency` keep-alive connections, one thread each,
+until they are sent or `max_seconds` have passed, and records the status and latency of every
+request. It never follows redirects: a shortener's 302 is the answer being measured.
+
+It runs in one of two ways. **Closed loop** (the default): each connection sends its next request
+as soon as the previous answer arrives, so a slow server is sent less, and a stall delays only
+the few requests in flight: the requests that would have arrived meanwhile are never sent, and
+their wait is never measured (coordinated omission). **Open loop** (`rate=`): request n is due at
+n / rate seconds after the start, whatever the server does, and its latency counts from that
+scheduled moment, so time spent waiting for a free connection during a stall is in the figures.
+A request sent more than `LATE_MS` after it was due is counted as late: the generator did not
+apply the load it was asked to (every connection was still waiting for an answer, or its own
+threads fell behind), which the caller must know before blaming the server.
+
+The client shares the machine (and a GIL) with the server it loads, so its figures are a floor;
+compare servers measured with the same generator only. `zipf_paths` makes a workload where a few
+links are far more popular than the rest, as on the real web.
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 REQUEST_TIMEOUT = 5.0
+LATE_MS = 5.0  # an open-loop request sent later than this after it was due counts as late
 
 PathSource = Sequence[str] | Callable[[int], str]
 BodySource = Callable[[int], bytes | None]
@@ -36,7 +48,12 @@ BodySource = Callable[[int], bytes | None]
 
 @dataclass(frozen=True)
 class LoadResult:
-    """What one load run saw: every request's status and latency, in completion order."""
+    """What one load run saw: every request's status and latency, in completion order.
+
+    A latency runs from the moment the request was sent (closed loop) or due (open loop, `rate`
+    set) to its answer; `finished_at` is seconds since the run began. `late` counts the requests
+    of an open-loop run sent more than LATE_MS after they were due (always 0 in a closed loop).
+    """
 
     requests: int
     errors: int
@@ -44,6 +61,8 @@ class LoadResult:
     seconds: float
     latencies_ms: tuple[float, ...]
     finished_at: tuple[float, ...]
+    rate: float | None = None
+    late: int = 0
 
     @property
     def requests_per_second(self) -> float:
@@ -125,6 +144,8 @@ def run_load(
     *,
     requests: int,
     concurrency: int = 8,
+    rate: float | None = None,
+    keep_alive: bool = True,
     max_seconds: float = 30.0,
     method: str = "GET",
     body: BodySource | None = None,
@@ -132,9 +153,17 @@ def run_load(
 ) -> LoadResult:
     """Send `requests` requests over `concurrency` connections, or stop at `max_seconds`.
 
-    Request number n goes to `paths[n % len(paths)]` (or `paths(n)`), with the JSON body `body(n)`
-    when `body` is given. Errors are socket errors and statuses of 500 or more.
+    Without `rate` the loop is closed: each connection sends as soon as its last answer arrived.
+    With `rate` (requests per second) it is open: request n is due n / rate seconds after the
+    start and its latency counts from then; `concurrency` is then the number of connections
+    available to keep to that schedule. With `keep_alive=False` every request goes on a new
+    connection (`Connection: close`), so the server's workers take them in turn instead of each
+    connection staying with the worker that accepted it. Request number n goes to
+    `paths[n % len(paths)]` (or `paths(n)`), with the JSON body `body(n)` when `body` is given.
+    Errors are socket errors and statuses of 500 or more.
     """
+    if rate is not None and rate <= 0:
+        raise ValueError(f"rate must be a positive number of requests per second, got {rate!r}")
     host, port = require_loopback(base_url)
     path_of = _path_function(paths)
     numbers = itertools.count()  # next() on a count is atomic: each number is taken once
@@ -143,20 +172,26 @@ def run_load(
     latencies: list[float] = []
     finished: list[float] = []
     socket_errors = 0
+    late = 0
     bar = tqdm(total=requests, disable=not progress, unit="req", leave=False)
     started = time.perf_counter()
     deadline = started + max_seconds
 
     def keep_busy() -> None:
-        nonlocal socket_errors
+        nonlocal socket_errors, late
         client = http.client.HTTPConnection(host, port, timeout=REQUEST_TIMEOUT)
         try:
             while time.perf_counter() < deadline:
                 n = next(numbers)
-                if n >= requests:
+                due = None if rate is None else started + n / rate
+                if n >= requests or (due is not None and due >= deadline):
                     return
                 payload = body(n) if body else None
                 headers = {"Content-Type": "application/json"} if payload is not None else {}
+                if not keep_alive:
+                    headers["Connection"] = "close"
+                if due is not None:
+                    time.sleep(max(0.0, due - time.perf_counter()))
                 sent = time.perf_counter()
                 status = None
                 try:
@@ -164,12 +199,16 @@ def run_load(
                     response = client.getresponse()
                     response.read()
                     status = response.status
+                    if not keep_alive:
+                        client.close()
                 except (OSError, http.client.HTTPException):
                     client.close()  # the next request opens a fresh connection
                 done = time.perf_counter()
                 with lock:
-                    latencies.append((done - sent) * 1e3)
+                    latencies.append((done - (sent if due is None else due)) * 1e3)
                     finished.append(done - started)
+                    if due is not None and sent - due > LATE_MS / 1e3:
+                        late += 1
                     if status is None:
                         socket_errors += 1
                     else:
@@ -194,6 +233,8 @@ def run_load(
             seconds=seconds,
             latencies_ms=tuple(latencies),
             finished_at=tuple(finished),
+            rate=rate,
+            late=late,
         )
 
 
