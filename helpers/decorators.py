@@ -1,9 +1,10 @@
 """Decorators an SRE reaches for: time a call, retry it with backoff, remember its results.
 
-Notebook 03 builds timing and memoize by hand and reads `retry` here; this module keeps tested
-versions to reuse. Every decorator keeps the wrapped function's name, docstring and signature
-(`functools.wraps`), and the clock, the sleep and the random draw are parameters, so tests and
-notebooks can run them without waiting and the same way every time.
+Notebook 03 builds each of them by hand; this module keeps tested versions to reuse. Every
+decorator keeps the wrapped function's name and docstring and sets `__wrapped__`
+(`functools.wraps`), `Timed` and `Memoized` also decorate methods (`__get__` binds them), and the
+clock, the sleep and the random draw are parameters, so tests and notebooks can run them without
+waiting and the same way every time.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import functools
 import random
 import time
+import types
 from collections.abc import Callable, Hashable, Iterator
 from typing import Generic, ParamSpec, TypeVar
 
@@ -36,6 +38,10 @@ class Timed(Generic[P, R]):
             return self.func(*args, **kwargs)
         finally:
             self.durations.append(self.clock() - start)
+
+    def __get__(self, instance: object, owner: type | None = None) -> Callable[..., R]:
+        """Looked up on an instance, bind it as the first argument, as a plain function would."""
+        return self if instance is None else types.MethodType(self, instance)
 
 
 def timed(
@@ -67,7 +73,7 @@ def retry(
     factor: float = 2.0,
     max_delay: float = 30.0,
     jitter: Callable[[float, float], float] | None = random.uniform,
-    retry_on: tuple[type[BaseException], ...] = (ConnectionError,),
+    retry_on: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError),
     sleep: Callable[[float], object] = time.sleep,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorator factory: call the function up to `attempts` times, pausing longer each time.
@@ -75,8 +81,10 @@ def retry(
     The delays follow `backoff_delays`; with `jitter` (full jitter, the default) each pause is
     drawn from `jitter(0, delay)`, so clients that failed together do not retry together, and
     `jitter=None` pauses for the delays exactly. Only exceptions in `retry_on` are retried (a
-    dropped connection may heal, a bug will not); anything else, and the last failure,
-    propagate. `sleep` does the waiting: pass `list.append` to record the pauses instead.
+    dropped connection or a timeout may heal, a bug will not; add a library's own errors, such
+    as `requests.ConnectionError`, which are not built-in ones); anything else, and the last
+    failure, propagate. Retry only calls that are safe to repeat. `sleep` does the waiting:
+    pass a list's bound `append` (`pauses.append`) to record the pauses instead.
     """
     if attempts < 1:
         raise ValueError(f"attempts must be at least 1, not {attempts}")
@@ -127,6 +135,10 @@ class Memoized(Generic[P, R]):
         result = self.func(*args, **kwargs)
         self.cache[key] = result
         return result
+
+    def __get__(self, instance: object, owner: type | None = None) -> Callable[..., R]:
+        """Looked up on an instance, bind it as the first argument, as a plain function would."""
+        return self if instance is None else types.MethodType(self, instance)
 
     def forget(self, *args: P.args, **kwargs: P.kwargs) -> bool:
         """Drop the result kept for these arguments (invalidation); False if none was kept."""

@@ -10,6 +10,16 @@ Notebook 07 builds these pieces one at a time; this module keeps them together, 
 
 A view receives the `Request` first, then the path parameters as keyword arguments. It returns a
 `Response`, a `str` (sent as text), a `dict` or `list` (sent as JSON), or a `(body, status)` pair.
+
+Routes are tried most specific first: segment by segment, literal text before an `int` parameter,
+before a `str` one, before a `path` one; equally specific routes keep the order they were
+registered in. For segments that are all text or a single parameter this is Werkzeug's order; a
+segment that mixes text and a parameter (`<name>.json`) weighs as its parameter alone here, while
+Werkzeug also counts its text. A route that answers GET also answers HEAD, with the same headers
+and no body (RFC 9110, sections 9.3.2 and 8.6).
+
+The names follow notebook 07: `Request(method, path, query, body, headers)`,
+`Response(status, headers, body)`, `make_response`, and the same 404 and 405 bodies.
 """
 
 from __future__ import annotations
@@ -36,8 +46,16 @@ View = Callable[..., Any]
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
-class BadRequest(Exception):
-    """The bytes a client sent are not an HTTP request this framework can read."""
+class RequestError(Exception):
+    """The bytes a client sent are not a request this framework reads; `status` says why.
+
+    400 for bytes that are not a valid HTTP/1.x request, 501 for a chunked body: valid HTTP/1.1
+    (every HTTP/1.1 server must read it), but this small server only reads `Content-Length` bodies.
+    """
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 # Requests and responses
@@ -45,13 +63,16 @@ class BadRequest(Exception):
 
 @dataclass
 class Request:
-    """One HTTP request: the method, the decoded path, the query, the headers and the body."""
+    """One HTTP request: the method, the decoded path, the query, the body and the headers.
+
+    The method is kept as sent: HTTP methods are case-sensitive (RFC 9110, section 9.1).
+    """
 
     method: str
     path: str
     query: dict[str, list[str]] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
     body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
 
     @classmethod
     def from_target(
@@ -59,7 +80,8 @@ class Request:
     ) -> Request:
         """Build a request from a request-target such as `/search?q=flask`."""
         parts = urlsplit(target)
-        return cls(method.upper(), unquote(parts.path), parse_qs(parts.query), headers or {}, body)
+        query = parse_qs(parts.query)
+        return cls(method, unquote(parts.path), query, body=body, headers=headers or {})
 
     @classmethod
     def from_environ(cls, environ: dict[str, Any]) -> Request:
@@ -77,7 +99,7 @@ class Request:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         query = parse_qs(environ.get("QUERY_STRING", ""))
-        return cls(environ["REQUEST_METHOD"].upper(), path or "/", query, headers, body)
+        return cls(environ["REQUEST_METHOD"], path or "/", query, body=body, headers=headers)
 
     def json(self) -> Any:
         """The body parsed as JSON; raises `ValueError` if it is not JSON."""
@@ -88,18 +110,18 @@ class Request:
 class Response:
     """What a view answers: a status, headers and a body of bytes."""
 
-    body: bytes = b""
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
 
     @classmethod
     def text(cls, text: str, status: int = 200) -> Response:
-        return cls(text.encode(), status, {"Content-Type": "text/plain; charset=utf-8"})
+        return cls(status, {"Content-Type": "text/plain; charset=utf-8"}, text.encode())
 
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
         body = json.dumps(data).encode()
-        return cls(body, status, {"Content-Type": "application/json", **(headers or {})})
+        return cls(status, {"Content-Type": "application/json", **(headers or {})}, body)
 
     @property
     def status_line(self) -> str:
@@ -107,26 +129,37 @@ class Response:
         return f"{self.status} {HTTPStatus(self.status).phrase}"
 
     def header_list(self) -> list[tuple[str, str]]:
-        """The headers, `Content-Length` included, as the WSGI `start_response` wants them."""
+        """The headers as the WSGI `start_response` wants them, with `Content-Length`.
+
+        1xx and 204 responses must not carry one (RFC 9110, section 8.6); a 304 may carry the
+        length of the 200 it stands for, and leaving it out is the safe choice made here.
+        """
+        if self.status < 200 or self.status in (204, 304):
+            return list(self.headers.items())
         return [*self.headers.items(), ("Content-Length", str(len(self.body)))]
 
-    def to_bytes(self) -> bytes:
-        """The whole HTTP/1.1 response; the connection closes after it."""
+    def to_bytes(self, *, send_body: bool = True) -> bytes:
+        """The whole HTTP/1.1 response; the connection closes after it.
+
+        For a HEAD request pass `send_body=False`: the headers, `Content-Length` included, stay
+        those of the GET response, and the body is left out.
+        """
         lines = [
             f"HTTP/1.1 {self.status_line}",
             *(f"{name}: {value}" for name, value in self.header_list()),
             "Connection: close",
         ]
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + self.body
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        return head + self.body if send_body else head
 
 
-def to_response(result: Any) -> Response:
+def make_response(result: Any) -> Response:
     """Turn what a view returned into a `Response`."""
     if isinstance(result, Response):
         return result
     if isinstance(result, tuple) and len(result) == 2:
         body, status = result
-        response = to_response(body)
+        response = make_response(body)
         response.status = int(status)
         return response
     if isinstance(result, str):
@@ -139,10 +172,11 @@ def to_response(result: Any) -> Response:
 # Routes
 
 
-CONVERTERS: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "str": (r"[^/]+", str),
-    "int": (r"\d+", int),
-    "path": (r".+", str),
+# name: (regex, conversion, weight); a lower weight is more specific and tried first
+CONVERTERS: dict[str, tuple[str, Callable[[str], Any], int]] = {
+    "int": (r"[0-9]+", int, 1),  # not \d, which also takes other scripts' digits, such as ٤٢
+    "str": (r"[^/]+", str, 2),
+    "path": (r".+", str, 3),
 }
 PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>[A-Za-z_]\w*)>")
 
@@ -156,10 +190,14 @@ class Route:
     methods: frozenset[str]
     regex: re.Pattern[str]
     converters: dict[str, Callable[[str], Any]]
+    specificity: tuple[int, ...]  # per segment: 0 for literal text, else the converter's weight
 
     @classmethod
     def compile(cls, pattern: str, view: View, methods: Iterable[str] = ("GET",)) -> Route:
-        """Translate `pattern` into a regular expression with one named group per parameter."""
+        """Translate `pattern` into a regular expression with one named group per parameter.
+
+        A route with GET also gets HEAD, which is GET without the body.
+        """
         pieces, converters, position = [], {}, 0
         for found in PARAMETER.finditer(pattern):
             kind, name = found["converter"] or "str", found["name"]
@@ -167,12 +205,17 @@ class Route:
                 raise ValueError(f"unknown converter {kind!r} in {pattern!r}")
             if name in converters:
                 raise ValueError(f"parameter {name!r} appears twice in {pattern!r}")
-            regex, converters[name] = CONVERTERS[kind]
+            regex, converters[name], _weight = CONVERTERS[kind]
             pieces += [re.escape(pattern[position : found.start()]), f"(?P<{name}>{regex})"]
             position = found.end()
         pieces.append(re.escape(pattern[position:]))
-        upper = frozenset(method.upper() for method in methods)
-        return cls(pattern, view, upper, re.compile("".join(pieces)), converters)
+        upper = {method.upper() for method in methods}
+        if "GET" in upper:
+            upper.add("HEAD")
+        specificity = tuple(_segment_weight(segment) for segment in pattern.split("/"))
+        return cls(
+            pattern, view, frozenset(upper), re.compile("".join(pieces)), converters, specificity
+        )
 
     def match(self, path: str) -> dict[str, Any] | None:
         """The converted parameters if `path` fits the whole pattern, else None."""
@@ -180,6 +223,12 @@ class Route:
         if found is None:
             return None
         return {name: self.converters[name](text) for name, text in found.groupdict().items()}
+
+
+def _segment_weight(segment: str) -> int:
+    """0 for a segment of literal text, else the weight of its least specific converter."""
+    kinds = [found["converter"] or "str" for found in PARAMETER.finditer(segment)]
+    return max((CONVERTERS[kind][2] for kind in kinds), default=0)
 
 
 class App:
@@ -190,16 +239,27 @@ class App:
         self.routes: list[Route] = []
 
     def route(self, pattern: str, methods: Sequence[str] = ("GET",)) -> Callable[[View], View]:
-        """Decorator: register the view for `pattern` and `methods`, and return it unchanged."""
+        """Decorator: register the view for `pattern` and `methods`, and return it unchanged.
+
+        A view registered again under the same name, pattern and methods (a notebook cell run
+        twice) replaces its old entry; a route whose pattern or methods changed is a new entry.
+        """
 
         def register(view: View) -> View:
-            self.routes.append(Route.compile(pattern, view, methods))
+            new = Route.compile(pattern, view, methods)
+            keys = [(old.view.__name__, old.pattern, old.methods) for old in self.routes]
+            key = (view.__name__, new.pattern, new.methods)
+            if key in keys:
+                self.routes[keys.index(key)] = new
+            else:
+                self.routes.append(new)
+                self.routes.sort(key=lambda route: route.specificity)  # stable: ties keep order
             return view
 
         return register
 
     def dispatch(self, request: Request) -> Response:
-        """Call the view whose route fits; 404 if no pattern fits, 405 if no method does."""
+        """Call the most specific fitting route's view; 404 if no pattern fits, 405 if no method."""
         allowed: set[str] = set()
         for route in self.routes:
             params = route.match(request.path)
@@ -207,25 +267,27 @@ class App:
                 continue
             if request.method in route.methods:
                 try:
-                    return to_response(route.view(request, **params))
+                    return make_response(route.view(request, **params))
                 except Exception as error:  # a broken view must not take the server down
                     return Response.json({"error": f"{type(error).__name__} in the view"}, 500)
             allowed |= route.methods
         if allowed:
             methods = ", ".join(sorted(allowed))
-            body = {"error": f"{request.method} is not allowed here", "allowed": sorted(allowed)}
+            body = {"error": f"{request.method} not allowed"}
             return Response.json(body, 405, headers={"Allow": methods})
-        return Response.json({"error": f"no route for {request.path}"}, 404)
+        return Response.json({"error": f"nothing at {request.path}"}, 404)
 
     # On sockets: the framework reads and writes HTTP itself.
 
     def handle_connection(self, connection: socket.socket, _address: object = None) -> None:
         """Read one request from `connection`, dispatch it and write the response."""
         try:
-            response = self.dispatch(read_request(connection))
-        except BadRequest as error:
-            response = Response.json({"error": str(error)}, 400)
-        connection.sendall(response.to_bytes())
+            request = read_request(connection)
+        except RequestError as error:
+            response, send_body = Response.json({"error": str(error)}, error.status), True
+        else:
+            response, send_body = self.dispatch(request), request.method != "HEAD"
+        connection.sendall(response.to_bytes(send_body=send_body))
 
     def serve(self, *, name: str | None = None) -> net.BackgroundServer:
         """Serve the app on raw sockets, on a free loopback port, in the background."""
@@ -234,9 +296,10 @@ class App:
     # Under WSGI: the server parses HTTP; the app only maps the request to a view.
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        response = self.dispatch(Request.from_environ(environ))
+        request = Request.from_environ(environ)
+        response = self.dispatch(request)
         start_response(response.status_line, response.header_list())
-        return [response.body]
+        return [] if request.method == "HEAD" else [response.body]  # servers send what we return
 
     def __repr__(self) -> str:
         return f"<App {self.name!r} with {len(self.routes)} routes>"
@@ -251,11 +314,11 @@ def read_request(connection: socket.socket) -> Request:
     request_line, *header_lines = head.decode("latin-1").split("\r\n")
     parts = request_line.split(" ")
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-        raise BadRequest(f"not an HTTP/1.x request line: {request_line!r}")
+        raise RequestError(f"not an HTTP/1.x request line: {request_line!r}")
     method, target, _version = parts
     headers = parse_headers(header_lines)
     if "transfer-encoding" in headers:
-        raise BadRequest("bodies without Content-Length (chunked) are not supported")
+        raise RequestError("this server does not read chunked bodies", 501)
     body = _read_body(connection, rest, _content_length(headers))
     return Request.from_target(method, target, headers, body)
 
@@ -266,7 +329,7 @@ def parse_headers(lines: Iterable[str]) -> dict[str, str]:
     for line in lines:
         name, colon, value = line.partition(":")
         if not colon or not name or name != name.strip():
-            raise BadRequest(f"malformed header line: {line!r}")
+            raise RequestError(f"malformed header line: {line!r}")
         key = name.lower()
         headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
     return headers
@@ -276,10 +339,10 @@ def _read_head(connection: socket.socket) -> tuple[bytes, bytes]:
     buffer = b""
     while HEAD_END not in buffer:
         if len(buffer) > MAX_HEAD_BYTES:
-            raise BadRequest(f"the request head is longer than {MAX_HEAD_BYTES} bytes")
+            raise RequestError(f"the request head is longer than {MAX_HEAD_BYTES} bytes")
         chunk = connection.recv(4096)
         if not chunk:
-            raise BadRequest("the client closed the connection before the end of the head")
+            raise RequestError("the client closed the connection before the end of the head")
         buffer += chunk
     head, _, rest = buffer.partition(HEAD_END)
     return head, rest
@@ -287,10 +350,10 @@ def _read_head(connection: socket.socket) -> tuple[bytes, bytes]:
 
 def _content_length(headers: dict[str, str]) -> int:
     text = headers.get("content-length", "0")
-    if not text.isdigit():
-        raise BadRequest(f"Content-Length is not a number: {text!r}")
+    if not (text.isascii() and text.isdigit()):  # isdigit() alone accepts '²', which int() refuses
+        raise RequestError(f"Content-Length is not a number: {text!r}")
     if int(text) > MAX_BODY_BYTES:
-        raise BadRequest(f"the body is longer than {MAX_BODY_BYTES} bytes")
+        raise RequestError(f"the body is longer than {MAX_BODY_BYTES} bytes")
     return int(text)
 
 
@@ -299,7 +362,7 @@ def _read_body(connection: socket.socket, received: bytes, length: int) -> bytes
     while len(body) < length:
         chunk = connection.recv(min(65536, length - len(body)))
         if not chunk:
-            raise BadRequest(f"the body ended after {len(body)} of {length} bytes")
+            raise RequestError(f"the body ended after {len(body)} of {length} bytes")
         body += chunk
     return body[:length]
 

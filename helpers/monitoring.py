@@ -2,15 +2,17 @@
 
 What Prometheus itself does at every scrape, in a few lines: prometheus_client's parser reads the
 text format, and each sample becomes one entry, keyed by its name and its labels. Then the
-quantiles of a histogram, as PromQL's `histogram_quantile` computes them, and a synthetic probe:
-a customer's round trip (create, then follow) timed from outside the service.
+quantiles of a histogram, as PromQL's `histogram_quantile` computes them, from the buckets of the
+series its labels choose or from raw values put into buckets; and a synthetic probe: a
+customer's round trip (create, then follow) timed from outside the service.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -71,13 +73,32 @@ def histogram_quantile(q: float, buckets: Mapping[float, float]) -> float:
     return lower
 
 
-def buckets_of(samples: Mapping[tuple[str, Labels], float], histogram: str) -> dict[float, float]:
-    """The cumulative buckets of a histogram without labels: upper bound -> count."""
+def buckets_of(
+    samples: Mapping[tuple[str, Labels], float],
+    histogram: str,
+    *,
+    excluding: Mapping[str, str] | None = None,
+    **labels: str,
+) -> dict[float, float]:
+    """The cumulative buckets (upper bound -> count) of a histogram's series whose labels include
+    `labels`, added up bound by bound; a series with any label value of `excluding` is left out,
+    as PromQL's `{status_class!="5xx"}` leaves it out."""
     name = f"{histogram}_bucket"
+    wanted, unwanted = set(labels.items()), set((excluding or {}).items())
+    buckets: dict[float, float] = {}
+    for (found, has), value in samples.items():
+        if found == name and wanted <= has and not unwanted & has:
+            bound = float(dict(has)["le"])
+            buckets[bound] = buckets.get(bound, 0.0) + value
+    return buckets
+
+
+def bucketed(values: Iterable[float], bounds: Iterable[float]) -> dict[float, float]:
+    """The cumulative buckets a histogram with upper `bounds` (and +Inf) makes of `values`:
+    bound -> how many values are at most that bound, as prometheus_client counts them."""
+    ordered = sorted(values)
     return {
-        float(dict(labels)["le"]): value
-        for (found, labels), value in samples.items()
-        if found == name
+        bound: float(bisect.bisect_right(ordered, bound)) for bound in [*sorted(bounds), math.inf]
     }
 
 

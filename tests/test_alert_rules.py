@@ -89,6 +89,13 @@ def test_the_latency_objective_is_a_bucket_boundary(groups: list[dict[str, Any]]
             assert float(boundary) in metrics.LATENCY_BUCKETS
 
 
+def test_the_latency_ratios_count_successful_redirects_only(groups: list[dict[str, Any]]) -> None:
+    timed = re.compile(r"shortener_redirect_duration_seconds_\w+(\{[^}]*\})?")
+    selectors = [found for rule in rules(groups, "record") for found in timed.findall(rule["expr"])]
+    assert len(selectors) == 10  # a bucket and a count in each of the five windows
+    assert all('status_class!="5xx"' in selector for selector in selectors)
+
+
 def test_thresholds_are_burn_rate_times_the_error_budget(groups: list[dict[str, Any]]) -> None:
     alerts = rules(groups, "alert")
     assert {float(alert["labels"]["burn_rate"]) for alert in alerts} == {14.4, 6.0, 1.0}

@@ -94,20 +94,24 @@ def test_retry_gives_up_with_the_last_error() -> None:
     assert pauses == [1, 2]
 
 
-def test_retry_retries_only_connection_errors_by_default() -> None:
+def test_retry_retries_only_connection_errors_and_timeouts_by_default() -> None:
     pauses: list[float] = []
     call = retry(sleep=pauses.append)(flaky(1, error=ValueError))
     with pytest.raises(ValueError):
         call()
     assert pauses == []
     assert retry(sleep=pauses.append)(flaky(1, error=ConnectionResetError))() == "ok"
-    assert len(pauses) == 1
+    assert retry(sleep=pauses.append)(flaky(1, error=TimeoutError))() == "ok"
+    assert len(pauses) == 2
 
 
 def test_retry_on_chooses_what_is_retried() -> None:
     pauses: list[float] = []
-    call = retry(retry_on=(TimeoutError,), sleep=pauses.append)(flaky(1, error=TimeoutError))
+    call = retry(retry_on=(KeyError,), sleep=pauses.append)(flaky(1, error=KeyError))
     assert call() == "ok"
+    assert len(pauses) == 1
+    with pytest.raises(ConnectionError):
+        retry(retry_on=(KeyError,), sleep=pauses.append)(flaky(1))()
     assert len(pauses) == 1
 
 
@@ -181,3 +185,24 @@ def test_memoize_rejects_unhashable_arguments_like_lru_cache() -> None:
     for decorator in (memoize, functools.lru_cache):
         with pytest.raises(TypeError, match="unhashable"):
             decorator(total)([1, 2])
+
+
+def test_timed_and_memoize_decorate_methods() -> None:
+    class Prices:
+        def __init__(self, rate: int) -> None:
+            self.rate = rate
+
+        @timed(clock=fake_clock([0.0, 1.0, 1.0, 3.0]))
+        def convert(self, amount: int) -> int:
+            return amount * self.rate
+
+        @memoize
+        def doubled(self, amount: int) -> int:
+            return 2 * amount * self.rate
+
+    prices = Prices(rate=3)
+    assert [prices.convert(2), prices.convert(5)] == [6, 15]
+    assert Prices.convert.durations == [1.0, 2.0]
+    assert [prices.doubled(4), prices.doubled(4), Prices(rate=1).doubled(4)] == [24, 24, 8]
+    assert (Prices.doubled.hits, Prices.doubled.misses) == (1, 2)
+    assert Prices.doubled.__name__ == "doubled"

@@ -11,10 +11,13 @@ import importlib.util
 import inspect
 import itertools
 import math
+import operator
 import os
 import pkgutil
+import re
 import socket
 import struct
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -585,3 +588,1945 @@ def test_nb02_q5_the_notebook_shows_the_puzzle_it_checks() -> None:
     shown = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
     assert any(f"```python\n{nb02.TUPLE_PUZZLE}```" in source for source in shown)
     assert nb02.tuple_puzzle_outcome() == nb02.q5.reference
+
+
+# --- Notebook 03: other correct answers the checks must accept, wrong ones and their reasons.
+
+
+def _cache_class(func: Callable[..., Any]) -> Callable[..., Any]:
+    class Cached:
+        def __init__(self) -> None:
+            functools.update_wrapper(self, func)
+            self.store: dict[tuple[Any, ...], Any] = {}
+
+        def __call__(self, *args: Any) -> Any:
+            if args not in self.store:
+                self.store[args] = func(*args)
+            return self.store[args]
+
+    return Cached()
+
+
+def _cache_with_metadata_copied_by_hand(func: Callable[..., Any]) -> Callable[..., Any]:
+    store: dict[tuple[Any, ...], Any] = {}
+
+    def wrapper(*args: Any) -> Any:
+        try:
+            return store[args]
+        except KeyError:
+            store[args] = result = func(*args)
+            return result
+
+    wrapper.__name__, wrapper.__doc__ = func.__name__, func.__doc__
+    return wrapper
+
+
+def _cache_keyed_on_kwargs_too(func: Callable[..., Any]) -> Callable[..., Any]:
+    store: dict[object, Any] = {}
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = (args, tuple(sorted(kwargs.items())))
+        if key not in store:
+            store[key] = func(*args, **kwargs)
+        return store[key]
+
+    return wrapper
+
+
+def _cache_by_truth(func: Callable[..., Any]) -> Callable[..., Any]:
+    store: dict[tuple[Any, ...], Any] = {}
+
+    @functools.wraps(func)
+    def wrapper(*args: Any) -> Any:
+        if not store.get(args):
+            store[args] = func(*args)
+        return store[args]
+
+    return wrapper
+
+
+def _cache_with_none_as_missing(func: Callable[..., Any]) -> Callable[..., Any]:
+    store: dict[tuple[Any, ...], Any] = {}
+
+    @functools.wraps(func)
+    def wrapper(*args: Any) -> Any:
+        result = store.get(args)
+        if result is None:
+            result = store[args] = func(*args)
+        return result
+
+    return wrapper
+
+
+_SHARED_STORE: dict[tuple[Any, ...], Any] = {}
+
+
+def _cache_shared_by_all(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def wrapper(*args: Any) -> Any:
+        if args not in _SHARED_STORE:
+            _SHARED_STORE[args] = func(*args)
+        return _SHARED_STORE[args]
+
+    return wrapper
+
+
+def _tag_class(name: str) -> Callable[..., Any]:
+    class Tagged:
+        def __init__(self, func: Callable[..., str]) -> None:
+            functools.update_wrapper(self, func)
+            self.func = func
+
+        def __call__(self, *args: Any, **kwargs: Any) -> str:
+            return "<%s>%s</%s>" % (name, self.func(*args, **kwargs), name)  # noqa: UP031
+
+    return Tagged
+
+
+def _tag_with_metadata_copied_by_hand(name: str) -> Callable[..., Any]:
+    def decorate(func: Callable[..., str]) -> Callable[..., str]:
+        def wrapper(*args: Any, **kwargs: Any) -> str:
+            return f"<{name}>{func(*args, **kwargs)}</{name}>"
+
+        wrapper.__name__, wrapper.__doc__ = func.__name__, func.__doc__
+        return wrapper
+
+    return decorate
+
+
+def _tag_without_the_factory(func: Callable[..., str]) -> Callable[..., str]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> str:
+        return f"<b>{func(*args, **kwargs)}</b>"
+
+    return wrapper
+
+
+def _count_errors_class(func: Callable[..., Any]) -> Any:
+    class Counted:
+        def __init__(self) -> None:
+            functools.update_wrapper(self, func)
+            self.calls = self.errors = 0
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            try:
+                return func(*args, **kwargs)
+            except Exception as error:
+                self.errors += 1
+                raise error
+
+    return Counted()
+
+
+def _count_errors_in_else(func: Callable[..., Any]) -> Any:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = func(*args, **kwargs)
+        except BaseException:
+            wrapper.calls += 1  # type: ignore[attr-defined]
+            wrapper.errors += 1  # type: ignore[attr-defined]
+            raise
+        else:
+            wrapper.calls += 1  # type: ignore[attr-defined]
+            return result
+
+    wrapper.calls = wrapper.errors = 0  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _count_errors_raising_anew(func: Callable[..., Any]) -> Any:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        wrapper.calls += 1  # type: ignore[attr-defined]
+        try:
+            return func(*args, **kwargs)
+        except Exception as error:
+            wrapper.errors += 1  # type: ignore[attr-defined]
+            raise RuntimeError("the call failed") from error
+
+    wrapper.calls = wrapper.errors = 0  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _count_errors_lazily(func: Callable[..., Any]) -> Any:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        wrapper.calls = getattr(wrapper, "calls", 0) + 1  # type: ignore[attr-defined]
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [
+        ("nb03.q1", functools.cache),
+        ("nb03.q1", functools.lru_cache()),
+        ("nb03.q1", _cache_class),
+        ("nb03.q1", _cache_with_metadata_copied_by_hand),
+        ("nb03.q1", _cache_keyed_on_kwargs_too),
+        ("nb03.q2", _tag_class),
+        ("nb03.q2", _tag_with_metadata_copied_by_hand),
+        ("nb03.q3", (0.5, 1.5, 4.5, 10.0)),
+        ("nb03.q3", [0.5, 1.5, 4.5, 10.000000001]),
+        ("nb03.q4", _count_errors_class),
+        ("nb03.q4", _count_errors_in_else),
+    ],
+)
+def test_nb03_other_correct_answers_pass(key: str, answer: object) -> None:
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+@pytest.mark.parametrize(
+    ("key", "answer", "reason"),
+    [
+        ("nb03.q1", _cache_by_truth, "is_even(3) returns 0, and the original ran 3 times"),
+        ("nb03.q1", _cache_with_none_as_missing, "find(3) returns None, and the original ran 3"),
+        ("nb03.q1", _cache_shared_by_all, "its own cache"),
+        ("nb03.q2", _tag_without_the_factory, 'tag("b") must return a decorator'),
+        ("nb03.q3", [0.5, 1.5, 4.5, 13.5], "13.5 is above max_delay"),
+        ("nb03.q3", [1.5, 4.5, 10, 10], "1.5 is not the first pause: what is?"),
+        ("nb03.q3", [0.5, 1.0, 2.0, 4.0], "does not follow the schedule"),
+        ("nb03.q4", _count_errors_raising_anew, "let the original through unchanged"),
+        ("nb03.q4", _count_errors_lazily, "before any call"),
+        ("nb03.q4", "nb03._swallows", "swallowed the error"),
+        ("nb03.q4", "nb03._counts_errors_as_calls_only", "(2, 1), not (3, 1)"),
+    ],
+)
+def test_nb03_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:
+    from helpers.exercises import nb03
+
+    if isinstance(answer, str) and answer.startswith("nb03."):
+        answer = getattr(nb03, answer.removeprefix("nb03."))
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.NOT_YET and reason in feedback.message, feedback
+
+
+def test_nb03_q3_messages_do_not_give_the_pauses_away() -> None:
+    from helpers.exercises import nb03
+
+    assert nb03.pauses_of_the_experiment() == pytest.approx(nb03.q3.reference)
+    for answer in nb03.q3.wrong:
+        message = EXERCISES["nb03.q3"].evaluate(answer).message
+        named = {float(number) for number in re.findall(r"\d+(?:\.\d+)?", message)}
+        assert named & set(nb03.q3.reference) <= set(answer), message  # only the learner's own
+
+
+# --- Notebook 04: other correct answers the checks must accept, wrong ones and their reasons.
+
+_NB04_SENTINEL = object()
+
+
+def _append_to_by_expression(item: Any, items: list[Any] | None = None) -> list[Any]:
+    items = [] if items is None else items
+    items.append(item)
+    return items
+
+
+def _append_to_with_a_sentinel(item: Any, items: Any = _NB04_SENTINEL) -> list[Any]:
+    if items is _NB04_SENTINEL:
+        items = []
+    items.append(item)
+    return items
+
+
+def _append_to_if_not_items(item: Any, items: list[Any] | None = None) -> list[Any]:
+    if not items:  # an empty list the caller passed in is replaced too
+        items = []
+    items.append(item)
+    return items
+
+
+def _append_to_a_copy_of_a_tuple(item: Any, items: Any = ()) -> list[Any]:
+    items = list(items)
+    items.append(item)
+    return items
+
+
+def _append_to_a_new_list(item: Any, items: list[Any] | None = None) -> list[Any]:
+    if items is None:
+        items = []
+    return [*items, item]  # a new list: the caller's stays as it was
+
+
+def _drop_negatives_and_return_the_list(numbers: list[float]) -> list[float]:
+    numbers[:] = [n for n in numbers if n >= 0]
+    return numbers  # the task says "returns nothing"; returning the list too does no harm
+
+
+def _multipliers_by_factory(count: int) -> list[Callable[[float], float]]:
+    def multiplier(factor: int) -> Callable[[float], float]:
+        return lambda x: factor * x
+
+    return [multiplier(factor) for factor in range(count)]
+
+
+def _drop_negatives_backwards(numbers: list[float]) -> None:
+    for index in range(len(numbers) - 1, -1, -1):
+        if numbers[index] < 0:
+            del numbers[index]
+
+
+def _drop_negatives_over_a_copy(numbers: list[float]) -> None:
+    for n in list(numbers):
+        if n < 0:
+            numbers.remove(n)
+
+
+def _drop_negatives_by_popping(numbers: list[float]) -> None:
+    index = 0
+    while index < len(numbers):
+        if numbers[index] < 0:
+            numbers.pop(index)
+        else:
+            index += 1
+
+
+def _drop_negatives_until_clean(numbers: list[float]) -> None:
+    while any(n < 0 for n in numbers):
+        for n in numbers:
+            if n < 0:
+                numbers.remove(n)
+
+
+def _drop_only_the_first(numbers: list[float]) -> None:
+    for n in numbers:
+        if n < 0:
+            numbers.remove(n)
+            return
+
+
+def _drop_negatives_and_zero(numbers: list[float]) -> None:
+    numbers[:] = [n for n in numbers if n > 0]
+
+
+def _drop_negatives_by_rebinding(numbers: list[float]) -> None:
+    numbers = [n for n in numbers if n >= 0]
+
+
+class _AccountWithAnRLock:
+    def __init__(self, balance: int) -> None:
+        self.balance = balance
+        self.lock = threading.RLock()
+
+    def withdraw(self, amount: int) -> bool:
+        with self.lock:
+            enough = self.balance >= amount
+            if enough:
+                self.balance -= amount
+            return enough
+
+
+class _AccountWithAClassLock:
+    lock = threading.Lock()  # one lock for every account: slower, still correct
+
+    def __init__(self, balance: int) -> None:
+        self.balance = balance
+
+    def withdraw(self, amount: int) -> bool:
+        self.lock.acquire()
+        try:
+            if amount > self.balance:
+                return False
+            self.balance = self.balance - amount
+            return True
+        finally:
+            self.lock.release()
+
+
+class _AccountThatSaysNothing:
+    def __init__(self, balance: int) -> None:
+        self.balance = balance
+        self.lock = threading.Lock()
+
+    def withdraw(self, amount: int) -> None:
+        with self.lock:
+            if self.balance >= amount:
+                self.balance -= amount
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [
+        ("nb04.q1", _append_to_by_expression),
+        ("nb04.q1", _append_to_with_a_sentinel),
+        ("nb04.q2", lambda count: [functools.partial(operator.mul, i) for i in range(count)]),
+        ("nb04.q2", _multipliers_by_factory),
+        ("nb04.q2", lambda count: tuple(lambda x, i=i: i * x for i in range(count))),
+        ("nb04.q3", _drop_negatives_backwards),
+        ("nb04.q3", _drop_negatives_over_a_copy),
+        ("nb04.q3", _drop_negatives_by_popping),
+        ("nb04.q3", _drop_negatives_until_clean),
+        ("nb04.q3", _drop_negatives_and_return_the_list),
+        (
+            "nb04.q3",
+            lambda numbers: numbers.__setitem__(slice(None), [n for n in numbers if n >= 0]),
+        ),
+        ("nb04.q4", _AccountWithAnRLock),
+        ("nb04.q4", _AccountWithAClassLock),
+    ],
+)
+def test_nb04_other_correct_answers_pass(key: str, answer: object) -> None:
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+@pytest.mark.parametrize(
+    ("key", "answer", "reason"),
+    [
+        ("nb04.q1", "nb04._shared_default", "each call without a list should start from a new"),
+        ("nb04.q1", "nb04._or_empty", 'tell "no list given" apart from "an empty list given"'),
+        ("nb04.q1", _append_to_if_not_items, "still the caller's list"),
+        ("nb04.q1", _append_to_a_copy_of_a_tuple, "left mine as ['x']"),
+        ("nb04.q1", _append_to_a_new_list, "left mine as ['x']"),
+        ("nb04.q2", lambda count: [lambda x: i * x for i in range(count)], "last value?"),  # noqa: B023
+        (
+            "nb04.q2",
+            lambda count: [lambda x, i=i: i * x for i in range(4)],
+            "made 4 functions, not 6",
+        ),
+        ("nb04.q3", _drop_only_the_first, "the list is [-2, 3, -4, -5, 6], not [3, 6]"),
+        ("nb04.q3", _drop_negatives_and_zero, "the list is [5], not [5, 0]"),
+        ("nb04.q3", lambda numbers: numbers.sort(), "not [3, 6]"),
+        ("nb04.q3", _drop_negatives_by_rebinding, "the caller's list is unchanged"),
+        ("nb04.q4", "nb04._Unlocked", "another thread ran: what would stop it?"),
+        ("nb04.q4", "nb04._LockedChangeOnly", "another thread ran"),
+        ("nb04.q4", "nb04._NewLockEachCall", "another thread ran"),
+        ("nb04.q4", _AccountThatSaysNothing, "returned None"),
+    ],
+)
+def test_nb04_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:
+    from helpers.exercises import nb04
+
+    if isinstance(answer, str) and answer.startswith("nb04."):
+        answer = getattr(nb04, answer.removeprefix("nb04."))
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.NOT_YET and reason in feedback.message, feedback
+
+
+def test_nb04_q2_asks_about_late_binding_only_when_it_fits() -> None:
+    off_by_one = EXERCISES["nb04.q2"].evaluate(
+        lambda n: [lambda x, i=i: i * x for i in range(1, n + 1)]
+    )
+    adds = EXERCISES["nb04.q2"].evaluate(lambda n: [lambda x, i=i: i + x for i in range(n)])
+    for feedback in (off_by_one, adds):
+        assert feedback.status is Status.NOT_YET and "last value" not in feedback.message
+
+
+def test_nb04_q4_shows_the_race_every_time() -> None:
+    """The race the check sets up shows on every try, not once in a while."""
+    from helpers.exercises import nb04
+
+    for wrong in nb04.q4.wrong:
+        for _ in range(20):
+            assert EXERCISES["nb04.q4"].evaluate(wrong).status is Status.NOT_YET, wrong
+
+
+# --- Notebook 06: request lines a strict parser must accept (RFC 9112 section 3), in several
+# styles, and the reason given to each kind of wrong parser.
+
+NB06_DIGITS = "0123456789"
+NB06_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+NB06_TCHARS = frozenset(NB06_LETTERS + NB06_DIGITS + "!#$%&'*+-.^_`|~")
+
+
+def _nb06_request_line_by_one_regex(line: str) -> tuple[str, ...]:
+    match = re.fullmatch(
+        r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (/\S*|\*|https?://[^\s/]+\S*) (HTTP/[0-9]\.[0-9])", line
+    )
+    if not match:
+        raise ValueError(line)
+    return match.groups()
+
+
+def _nb06_request_line_by_string_methods(line: str) -> list[str]:
+    parts = line.split(" ")
+    if len(parts) != 3:
+        raise ValueError(line)
+    method, target, version = parts
+    if not method or not set(method) <= NB06_TCHARS:
+        raise ValueError(method)
+    scheme, _, rest = target.partition("://")
+    absolute_form = scheme in ("http", "https") and rest.split("/")[0] != ""
+    if not (target.startswith("/") or absolute_form or target == "*"):
+        raise ValueError(target)
+    number = version.removeprefix("HTTP/")
+    if number == version or len(number) != 3 or number[1] != ".":
+        raise ValueError(version)
+    if not (number[0] in NB06_DIGITS and number[2] in NB06_DIGITS):
+        raise ValueError(version)
+    return parts
+
+
+def _nb06_reference_but(change: Callable[[str, str, str], None]) -> Callable[[str], object]:
+    """The reference parser, then one more refusal (or change) made by `change`."""
+
+    def parse(line: str) -> object:
+        method, target, version = EXERCISES["nb06.q1"].reference(line)
+        return change(method, target, version) or (method, target, version)
+
+    return parse
+
+
+def _nb06_refuse(condition: Callable[[str, str, str], bool]) -> Callable[[str, str, str], None]:
+    def change(method: str, target: str, version: str) -> None:
+        if condition(method, target, version):
+            raise ValueError("refused")
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "answer", [_nb06_request_line_by_one_regex, _nb06_request_line_by_string_methods]
+)
+def test_nb06_q1_accepts_other_strict_parsers(answer: Callable[[str], object]) -> None:
+    feedback = EXERCISES["nb06.q1"].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+def _nb06_any_scheme_and_host(line: str) -> tuple[str, str, str]:
+    """Right, but for an absolute-form target of any scheme."""
+    method, _, version = EXERCISES["nb06.q1"].reference(line.replace("ftp://", "http://"))
+    return method, line.split(" ")[1], version
+
+
+def _nb06_any_text_after_the_scheme(line: str) -> tuple[str, str, str]:
+    """Right, but for an http URL with nothing after the '//'."""
+    if line == "GET http:// HTTP/1.1":
+        return ("GET", "http://", "HTTP/1.1")
+    return EXERCISES["nb06.q1"].reference(line)
+
+
+def _nb06_type_error_for_a_bad_version(line: str) -> tuple[str, str, str]:
+    if line.endswith("HTTP/one"):
+        raise TypeError("bad")
+    return EXERCISES["nb06.q1"].reference(line)
+
+
+def _nb06_version_matched_up_to_a_newline(line: str) -> tuple[str, str, str]:
+    """Right but for `$`, which also matches before a final newline: 'HTTP/1.1\\n' passes."""
+    rest, _, version = line.rpartition(" ")
+    if not re.match(r"HTTP/[0-9]\.[0-9]$", version):
+        raise ValueError(f"bad version {version!r}")
+    method, target, _ = EXERCISES["nb06.q1"].reference(f"{rest} HTTP/1.1")
+    return method, target, version
+
+
+def _nb06_w_for_letters(line: str) -> tuple[str, str, str]:
+    method, target, version = line.split(" ")
+    if not re.fullmatch(r"[\w!#$%&'*+.^`|~-]+", method):
+        raise ValueError(method)
+    EXERCISES["nb06.q1"].reference(f"GET {target} {version}")  # the target and version, checked
+    return method, target, version
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (_nb06_reference_but(lambda m, t, v: (m.upper(), t, v)), "case-sensitive"),
+        (_nb06_reference_but(_nb06_refuse(lambda m, t, v: m.upper() != m)), "case-sensitive"),
+        (_nb06_reference_but(_nb06_refuse(lambda m, t, v: t == "*")), "asterisk-form"),
+        (_nb06_reference_but(_nb06_refuse(lambda m, t, v: "://" in t)), "MUST accept"),
+        (_nb06_reference_but(_nb06_refuse(lambda m, t, v: not m.isalpha())), "token"),
+        (_nb06_w_for_letters, "ASCII"),
+        (EXERCISES["nb06.q1"].wrong[3], "0-9"),
+        (lambda line: tuple(line.split(" ")), "an empty line"),
+        (lambda line: EXERCISES["nb06.q1"].reference(" ".join(line.split())), "single spaces"),
+        (_nb06_any_scheme_and_host, "http or https"),
+        (_nb06_any_text_after_the_scheme, "names a host"),
+        (_nb06_type_error_for_a_bad_version, "'GET / HTTP/one') raised TypeError"),
+        (_nb06_version_matched_up_to_a_newline, "not even a newline"),
+    ],
+)
+def test_nb06_q1_says_why_a_parser_is_wrong(answer: Callable[[str], object], reason: str) -> None:
+    feedback = EXERCISES["nb06.q1"].evaluate(answer)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert reason in feedback.message, feedback
+
+
+def _nb06_headers_by_setdefault(lines: list[str]) -> dict[str, str]:
+    values: dict[str, list[str]] = {}
+    for line in lines:
+        if ":" not in line:
+            raise ValueError(line)
+        name, value = line.split(":", 1)
+        if not name or name.strip() != name:
+            raise ValueError(line)
+        values.setdefault(name.lower(), []).append(value.strip())
+    return {name: ", ".join(parts) for name, parts in values.items()}
+
+
+def _nb06_headers_by_regex(lines: list[str]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for line in lines:
+        match = re.fullmatch(r"([^:\s]+):(.*)", line)
+        if not match:
+            raise ValueError(line)
+        name, value = match[1].lower(), match[2].strip()
+        headers[name] = headers[name] + ", " + value if name in headers else value
+    return headers
+
+
+@pytest.mark.parametrize("answer", [_nb06_headers_by_setdefault, _nb06_headers_by_regex])
+def test_nb06_q2_accepts_other_correct_parsers(answer: Callable[[list[str]], object]) -> None:
+    feedback = EXERCISES["nb06.q2"].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+def _nb06_headers_but(change: Callable[[str], str]) -> Callable[[list[str]], object]:
+    """The reference parser, given each line after `change`."""
+    return lambda lines: EXERCISES["nb06.q2"].reference([change(line) for line in lines])
+
+
+def _nb06_headers_looked_up_as_sent(lines: list[str]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for line in lines:
+        name, colon, value = line.partition(":")
+        if not colon or not name or name != name.strip():
+            raise ValueError(line)
+        if name in headers:  # the name as sent, not lower-cased
+            headers[name.lower()] += ", " + value.strip()
+        else:
+            headers[name.lower()] = value.strip()
+    return headers
+
+
+def _nb06_headers_key_error(lines: list[str]) -> dict[str, str]:
+    if any(":" not in line for line in lines):
+        raise KeyError("no colon")
+    return EXERCISES["nb06.q2"].reference(lines)
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (_nb06_headers_looked_up_as_sent, "'a, b, c'"),
+        (_nb06_headers_but(lambda line: line.replace(" :", ":")), "between a name and its colon"),
+        (_nb06_headers_but(lambda line: line.replace("\t:", ":")), "a tab before the colon"),
+        (_nb06_headers_but(str.lstrip), "obsolete fold"),
+        (_nb06_headers_key_error, "parse_headers(['Host 127.0.0.1']) raised KeyError"),
+        (lambda lines: 1 / 0, "for the well-formed lines [], your code raised ZeroDivisionError"),
+    ],
+)
+def test_nb06_q2_says_why_a_parser_is_wrong(
+    answer: Callable[[list[str]], object], reason: str
+) -> None:
+    feedback = EXERCISES["nb06.q2"].evaluate(answer)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert reason in feedback.message, feedback
+
+
+def _nb06_response_by_bytes_join(status: int, body: bytes) -> bytes:
+    from http import HTTPStatus
+
+    lines = [
+        b"HTTP/1.1 %d %s" % (status, HTTPStatus(status).phrase.encode()),
+        b"content-length: %d" % len(body),
+        b"connection: close",
+        b'content-type: text/plain; charset="UTF-8"',
+    ]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def _nb06_response_with_content_type(content_type: str) -> Callable[[int, bytes], bytes]:
+    def build(status: int, body: bytes) -> bytes:
+        response = EXERCISES["nb06.q3"].reference(status, body)
+        return response.replace(b"text/plain; charset=utf-8", content_type.encode())
+
+    return build
+
+
+def _nb06_response_replacing(old: bytes, new: bytes) -> Callable[[int, bytes], bytes]:
+    def build(status: int, body: bytes) -> bytes:
+        return EXERCISES["nb06.q3"].reference(status, body).replace(old, new)
+
+    return build
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        _nb06_response_by_bytes_join,
+        _nb06_response_with_content_type("Text/Plain;Charset=utf-8"),
+        _nb06_response_replacing(b"Connection: close", b"Connection: Close"),
+    ],
+)
+def test_nb06_q3_accepts_other_correct_responses(answer: Callable[[int, bytes], bytes]) -> None:
+    feedback = EXERCISES["nb06.q3"].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "text/plain", "text/html; charset=utf-8"]
+)
+def test_nb06_q3_checks_the_content_type(content_type: str) -> None:
+    feedback = EXERCISES["nb06.q3"].evaluate(_nb06_response_with_content_type(content_type))
+    assert feedback.status is Status.NOT_YET, feedback
+    assert "Content-Type should say plain text in UTF-8" in feedback.message, feedback
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (EXERCISES["nb06.q3"].wrong[1], "Content-Length should be 9 (the body's length in bytes)"),
+        (EXERCISES["nb06.q3"].wrong[2], "the status line for 404 was b'HTTP/1.1 404 OK'"),
+        (lambda status, body: bytearray(EXERCISES["nb06.q3"].reference(status, body)), "bytes(."),
+        (_nb06_response_replacing(b"Connection: close", b"Connection: keep-alive"), "close"),
+    ],
+)
+def test_nb06_q3_says_why_a_response_is_wrong(
+    answer: Callable[[int, bytes], bytes], reason: str
+) -> None:
+    feedback = EXERCISES["nb06.q3"].evaluate(answer)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert reason in feedback.message, feedback
+
+
+def test_nb06_q3_checks_that_there_is_a_content_type() -> None:
+    def without(status: int, body: bytes) -> bytes:
+        response = EXERCISES["nb06.q3"].reference(status, body)
+        return response.replace(b"Content-Type: text/plain; charset=utf-8\r\n", b"")
+
+    feedback = EXERCISES["nb06.q3"].evaluate(without)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert "not ''" in feedback.message, feedback
+
+
+# --- Notebook 08: other correct answers its checks must accept, and the reasons they give.
+
+
+def _nb08_counts_in_a_defaultdict(app: Any) -> Any:
+    from collections import defaultdict
+
+    from flask import request
+
+    counts: defaultdict[tuple[str | None, int], int] = defaultdict(int)
+
+    def count(response: Any) -> Any:
+        counts[(request.endpoint, response.status_code)] += 1
+        return response
+
+    app.after_request(count)
+    return counts
+
+
+def _nb08_counts_in_a_dict_from_the_status_line(app: Any) -> Any:
+    from flask import request
+
+    counts: dict[tuple[str | None, int], int] = {}
+
+    @app.after_request
+    def count(response: Any) -> Any:
+        key = (request.endpoint, int(response.status.split()[0]))
+        counts[key] = counts.get(key, 0) + 1
+        return response
+
+    return counts
+
+
+def _nb08_list_converter_with_its_own_regex() -> type:
+    from werkzeug.routing import BaseConverter
+
+    class ListConverter(BaseConverter):
+        regex = r"[^/]+(?:,[^/]+)*"
+
+        def to_python(self, value: str) -> list[str]:
+            return [item for item in value.split(",")]
+
+        def to_url(self, value: list[str]) -> str:
+            return ",".join(str(item) for item in value)
+
+    return ListConverter
+
+
+def _nb08_json_errors_with_jsonify(app: Any) -> None:
+    from flask import jsonify
+    from werkzeug.exceptions import HTTPException
+
+    def as_json(error: HTTPException) -> Any:
+        response = jsonify(error=error.name, status=error.code)
+        response.status_code = error.code or 500
+        for name, value in error.get_response().headers.items():
+            if name.lower() not in ("content-type", "content-length"):
+                response.headers[name] = value
+        return response
+
+    app.register_error_handler(HTTPException, as_json)
+
+
+def _nb08_json_errors_with_a_description(app: Any) -> None:
+    import json
+
+    from werkzeug.exceptions import HTTPException
+
+    def as_json(error: HTTPException) -> Any:
+        response = error.get_response()
+        body = {"error": error.name, "status": error.code, "description": error.description}
+        response.set_data(json.dumps(body))
+        response.mimetype = "application/json"
+        return response
+
+    app.register_error_handler(HTTPException, as_json)
+
+
+def _nb08_task_by_exceptions() -> Any:
+    from flask import request
+
+    try:
+        task = request.get_json(silent=True)["task"]
+    except (TypeError, KeyError):
+        return {"error": "send a JSON object with a task"}, 400
+    if not isinstance(task, str) or not task.strip():
+        return {"error": "the task must be a non-empty string"}, 400
+    return {"task": task}, 201
+
+
+def _nb08_task_with_a_415() -> Any:
+    from flask import abort, jsonify, make_response, request
+
+    if not request.is_json:
+        return jsonify(error="send JSON"), 415
+    data = request.get_json(silent=True)
+    task = data.get("task") if isinstance(data, dict) else None
+    if not isinstance(task, str) or task.strip() == "":
+        abort(make_response(jsonify(error="send a non-blank string task"), 400))
+    return jsonify(task=data["task"]), 201
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [
+        ("nb08.q1", _nb08_counts_in_a_defaultdict),
+        ("nb08.q1", _nb08_counts_in_a_dict_from_the_status_line),
+        ("nb08.q2", _nb08_list_converter_with_its_own_regex()),
+        ("nb08.q3", _nb08_json_errors_with_jsonify),
+        ("nb08.q3", _nb08_json_errors_with_a_description),
+        ("nb08.q4", _nb08_task_by_exceptions),
+        ("nb08.q4", _nb08_task_with_a_415),
+    ],
+)
+def test_nb08_other_correct_answers_pass(key: str, answer: object) -> None:
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+def _nb08_task_trusting_the_body() -> Any:
+    from flask import request
+
+    return {"task": request.get_json()["task"]}, 201
+
+
+def _nb08_task_as_201_ok() -> Any:
+    answer, status = _nb08_task_by_exceptions()
+    return answer, 200 if status == 201 else status
+
+
+def _nb08_task_with_html_400s() -> Any:
+    from flask import abort, request
+
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("task"), str) or not data["task"]:
+        abort(400)
+    return {"task": data["task"]}, 201
+
+
+def _nb08_task_from_a_form_too() -> Any:
+    from flask import request
+
+    data = request.get_json(silent=True) if request.is_json else request.form
+    task = data.get("task") if isinstance(data, dict) else None
+    if not isinstance(task, str) or not task.strip():
+        return {"error": "no task"}, 400
+    return {"task": task}, 201
+
+
+def _nb08_task_allowing_blanks() -> Any:
+    from flask import request
+
+    data = request.get_json(silent=True)
+    task = data.get("task") if isinstance(data, dict) else None
+    if not isinstance(task, str) or task == "":
+        return {"error": "no task"}, 400
+    return {"task": task}, 201
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (_nb08_task_trusting_the_body, "for a JSON list, your view raised TypeError"),
+        (_nb08_task_as_201_ok, "answered 200"),
+        (_nb08_task_with_html_400s, "Flask's own error pages are HTML"),
+        (_nb08_task_from_a_form_too, "for an HTML form (not JSON at all), the view answered 201"),
+        (
+            _nb08_task_allowing_blanks,
+            "for an object whose task is only spaces, the view answered 201",
+        ),
+    ],
+)
+def test_nb08_q4_says_why_an_answer_is_wrong(answer: object, reason: str) -> None:
+    feedback = EXERCISES["nb08.q4"].evaluate(answer)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert reason in feedback.message, feedback.message
+    assert "silent=True" not in feedback.message  # the feedback teaches; the hints give the way
+
+
+def _nb08_counts_with_the_status_line(app: Any) -> Any:
+    from collections import Counter
+
+    from flask import request
+
+    counts: Counter[tuple[str | None, str]] = Counter()
+
+    @app.after_request
+    def count(response: Any) -> Any:
+        counts[request.endpoint, response.status] += 1
+        return response
+
+    return counts
+
+
+def _nb08_counts_by_rule(app: Any) -> Any:
+    from collections import Counter
+
+    from flask import request
+
+    counts: Counter[tuple[str | None, int]] = Counter()
+
+    @app.after_request
+    def count(response: Any) -> Any:
+        rule = request.url_rule.rule if request.url_rule else None
+        counts[rule, response.status_code] += 1
+        return response
+
+    return counts
+
+
+def _nb08_counts_before_the_view(app: Any) -> Any:
+    from collections import Counter
+
+    from flask import request
+
+    counts: Counter[tuple[str | None, int]] = Counter()
+    app.before_request(lambda: counts.update([(request.endpoint, 200)]))
+    return counts
+
+
+def _nb08_counts_with_a_typo(app: Any) -> Any:
+    from collections import Counter
+
+    from flask import request
+
+    counts: Counter[tuple[str | None, int]] = Counter()
+
+    @app.after_request
+    def count(response: Any) -> Any:
+        counts[request.endpoint, response.status_cod] += 1
+        return response
+
+    return counts
+
+
+def _nb08_list_converter_half_done() -> type:
+    from werkzeug.routing import BaseConverter
+
+    class ListConverter(BaseConverter):
+        def to_python(self, value: str) -> list[str]:
+            return value.split(",")
+
+        def to_url(self, value: list[str]) -> str:
+            raise NotImplementedError("your code here")
+
+    return ListConverter
+
+
+def _nb08_json_errors_with_the_original_headers(app: Any) -> None:
+    from werkzeug.exceptions import HTTPException
+
+    def as_json(error: HTTPException) -> Any:
+        return {"error": error.name, "status": error.code}, error.code, error.get_headers()
+
+    app.register_error_handler(HTTPException, as_json)
+
+
+def _nb08_task_answering_text() -> Any:
+    from flask import request
+
+    data = request.get_json(silent=True)
+    task = data.get("task") if isinstance(data, dict) else None
+    if not isinstance(task, str) or not task.strip():
+        return "bad request", 400
+    return {"task": task}, 201
+
+
+def _nb08_list_converter_taking_slashes() -> type:
+    from werkzeug.routing import PathConverter
+
+    class ListConverter(PathConverter):
+        def to_python(self, value: str) -> list[str]:
+            return value.split(",")
+
+        def to_url(self, value: list[str]) -> str:
+            return ",".join(value)
+
+    return ListConverter
+
+
+def _nb08_json_errors_with_description(app: Any) -> None:
+    import json
+
+    from werkzeug.exceptions import HTTPException
+
+    def as_json(error: HTTPException) -> Any:
+        response = error.get_response()
+        response.data = json.dumps({"error": error.description, "status": error.code})
+        response.content_type = "application/json"
+        return response
+
+    app.register_error_handler(HTTPException, as_json)
+
+
+@pytest.mark.parametrize(
+    ("key", "answer", "reason"),
+    [
+        ("nb08.q1", _nb08_counts_with_the_status_line, "('hello', '200 OK'): 2"),
+        (
+            "nb08.q1",
+            _nb08_counts_by_rule,
+            "your keys hold URLs or rules (/hello, /items/<int:number>,",
+        ),
+        ("nb08.q1", _nb08_counts_before_the_view, "(None, 200): 3"),
+        ("nb08.q1", _nb08_counts_with_a_typo, "raised AttributeError"),
+        ("nb08.q2", _nb08_list_converter_half_done(), "to_url still raises NotImplementedError"),
+        ("nb08.q3", _nb08_json_errors_with_the_original_headers, "Content-Type text/html"),
+        ("nb08.q4", _nb08_task_answering_text, "answer it with a JSON object"),
+        ("nb08.q2", _nb08_list_converter_taking_slashes(), "a slash ends the parameter"),
+        (
+            "nb08.q3",
+            EXERCISES["nb08.q3"].wrong[2],
+            "POST /echo with a text/plain body answered text/html",
+        ),
+        ("nb08.q3", _nb08_json_errors_with_description, "expected {'error': 'Not Found'"),
+    ],
+)
+def test_nb08_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert reason in feedback.message, feedback.message
+
+
+def test_nb08_q4_wrong_answers_fail_for_their_own_reason() -> None:
+    from helpers.exercises import nb08
+
+    reasons = [EXERCISES["nb08.q4"].evaluate(answer).message for answer in nb08.q4.wrong]
+    assert "raised TypeError" in reasons[0]
+    assert "an object whose task is a number" in reasons[1]
+    assert "for broken JSON" in reasons[2]
+
+
+# --- Notebook 07: other correct answers, and the reasons the checks give for wrong ones.
+
+
+def _match_with_a_regex(pattern: str, path: str) -> dict[str, Any] | None:
+    converters: dict[str, Callable[[str], Any]] = {}
+
+    def hole(found: re.Match[str]) -> str:
+        kind, name = found[1] or "str", found[2]
+        converters[name] = int if kind == "int" else str
+        return f"(?P<{name}>[0-9]+)" if kind == "int" else f"(?P<{name}>[^/]+)"
+
+    found = re.fullmatch(re.sub(r"<(?:(\w+):)?(\w+)>", hole, re.escape(pattern)), path)
+    if found is None:
+        return None
+    return {name: converters[name](text) for name, text in found.groupdict().items()}
+
+
+def _match_by_segments(pattern: str, path: str) -> dict[str, Any] | None:
+    wanted, given = pattern.strip("/").split("/"), path.strip("/").split("/")
+    if len(wanted) != len(given) or pattern.endswith("/") != path.endswith("/"):
+        return None
+    params: dict[str, Any] = {}
+    for expected, actual in zip(wanted, given, strict=True):
+        if expected.startswith("<int:"):
+            if re.fullmatch("[0-9]+", actual) is None:
+                return None
+            params[expected[5:-1]] = int(actual)
+        elif expected.startswith("<"):
+            if actual == "":
+                return None
+            params[expected[1:-1]] = actual
+        elif expected != actual:
+            return None
+    return params
+
+
+def _match_with_the_helper(pattern: str, path: str) -> dict[str, Any] | None:
+    from helpers.framework import Route
+
+    return Route.compile(pattern, view=print).match(path)
+
+
+def _match_trusting_int(pattern: str, path: str) -> dict[str, Any] | None:
+    """Wrong: refuses a minus sign, but int() also accepts '+5', '1_0' and ' 7'."""
+    wanted, given = pattern.split("/"), path.split("/")
+    if len(wanted) != len(given):
+        return None
+    params: dict[str, Any] = {}
+    for expected, actual in zip(wanted, given, strict=True):
+        if expected.startswith("<int:"):
+            if actual.startswith("-"):
+                return None
+            try:
+                params[expected[5:-1]] = int(actual)
+            except ValueError:
+                return None
+        elif expected.startswith("<"):
+            if not actual:
+                return None
+            params[expected[1:-1]] = actual
+        elif expected != actual:
+            return None
+    return params
+
+
+def _match_with_d(pattern: str, path: str, flags: int = 0) -> dict[str, Any] | None:
+    """Wrong without re.ASCII: `\\d` also takes ٤٢, which int() turns into 42."""
+    from collections import OrderedDict
+
+    def hole(found: re.Match[str]) -> str:
+        return f"(?P<{found[2]}>\\d+)" if found[1] else f"(?P<{found[2]}>[^/]+)"
+
+    found = re.fullmatch(re.sub(r"<(int:)?(\w+)>", hole, pattern), path, flags)
+    if found is None:
+        return None
+    ints = re.findall(r"<int:(\w+)>", pattern)
+    return OrderedDict((k, int(v) if k in ints else v) for k, v in found.groupdict().items())
+
+
+def _match_with_ascii_d(pattern: str, path: str) -> dict[str, Any] | None:
+    """Right: `\\d` with re.ASCII is [0-9]; the answer is an OrderedDict, a dict too."""
+    return _match_with_d(pattern, path, re.ASCII)
+
+
+def _match_with_isdigit(pattern: str, path: str) -> dict[str, Any] | None:
+    """Wrong: str.isdigit() alone takes ٤٢ (and ², on which int() then raises)."""
+    wanted, given = pattern.split("/"), path.split("/")
+    if len(wanted) != len(given):
+        return None
+    params: dict[str, Any] = {}
+    for expected, actual in zip(wanted, given, strict=True):
+        if expected.startswith("<int:"):
+            if not actual.isdigit():
+                return None
+            params[expected[5:-1]] = int(actual)
+        elif expected.startswith("<"):
+            if not actual:
+                return None
+            params[expected[1:-1]] = actual
+        elif expected != actual:
+            return None
+    return params
+
+
+def _match_with_re_match(pattern: str, path: str) -> dict[str, Any] | None:
+    """Wrong: re.match anchors at the start only."""
+    regex = re.sub(r"<int:(\w+)>", r"(?P<\1>[0-9]+)", pattern)
+    regex = re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", regex)
+    found = re.match(regex, path)
+    if found is None:
+        return None
+    return {k: int(v) if f"<int:{k}>" in pattern else v for k, v in found.groupdict().items()}
+
+
+def _items_without_the_decorator_syntax(app: Any) -> None:
+    from helpers.exercises.nb07 import ITEMS
+    from helpers.framework import Response
+
+    def show_item(request: object, item_id: int) -> Response:
+        if item_id in ITEMS:
+            return Response.json({"id": item_id, "name": ITEMS[item_id]})
+        return Response.json({"error": f"no item {item_id}"}, 404)
+
+    app.route("/items/<int:item_id>", methods=["GET"])(show_item)
+
+
+def _items_with_http_status(app: Any) -> None:
+    from http import HTTPStatus
+
+    from helpers.exercises.nb07 import ITEMS
+
+    @app.route("/items/<int:item_id>")
+    def show_item(request: object, item_id: int) -> object:
+        if item_id not in ITEMS:
+            return "", HTTPStatus.NOT_FOUND
+        return {"id": item_id, "name": ITEMS[item_id]}, HTTPStatus.OK
+
+
+def _items_also_on_post(app: Any) -> None:
+    """Wrong: the route accepts POST too."""
+    from helpers.exercises.nb07 import ITEMS
+
+    @app.route("/items/<int:item_id>", methods=["GET", "POST"])
+    def show_item(request: object, item_id: int) -> object:
+        if item_id not in ITEMS:
+            return {"error": "no such item"}, 404
+        return {"id": item_id, "name": ITEMS[item_id]}
+
+
+def _items_checking_digits_inside(app: Any) -> None:
+    """Right, though not the converter: `<item_id>` and a digits-only test of its own."""
+    from helpers.exercises.nb07 import ITEMS
+    from helpers.framework import Response
+
+    @app.route("/items/<item_id>")
+    def show_item(request: object, item_id: str) -> object:
+        if not (item_id.isascii() and item_id.isdigit()) or int(item_id) not in ITEMS:
+            return Response(404, {}, b"")
+        return {"id": int(item_id), "name": ITEMS[int(item_id)]}
+
+
+def _items_with_int_in_try(app: Any) -> None:
+    """Wrong: int() takes '+1', which the `<int:...>` converter refuses."""
+    from helpers.exercises.nb07 import ITEMS
+
+    @app.route("/items/<item_id>")
+    def show_item(request: object, item_id: str) -> object:
+        try:
+            number = int(item_id)
+        except ValueError:
+            return {"error": "not a number"}, 404
+        if number not in ITEMS:
+            return {"error": "no such item"}, 404
+        return {"id": number, "name": ITEMS[number]}
+
+
+def _items_with_isdigit(app: Any) -> None:
+    """Wrong: str.isdigit() takes ١ (Arabic-Indic one), which int() turns into 1."""
+    from helpers.exercises.nb07 import ITEMS
+
+    @app.route("/items/<item_id>")
+    def show_item(request: object, item_id: str) -> object:
+        if not item_id.isdigit() or int(item_id) not in ITEMS:
+            return {"error": "no such item"}, 404
+        return {"id": int(item_id), "name": ITEMS[int(item_id)]}
+
+
+def _items_with_body_first(app: Any) -> None:
+    """Wrong: Response(body, status), the field order of another framework."""
+    from helpers.exercises.nb07 import ITEMS
+    from helpers.framework import Response
+
+    @app.route("/items/<int:item_id>")
+    def show_item(request: object, item_id: int) -> object:
+        if item_id not in ITEMS:
+            return Response(b"", 404)  # type: ignore[arg-type]
+        return {"id": item_id, "name": ITEMS[item_id]}
+
+
+def _items_converting_inside(app: Any) -> None:
+    """Wrong: `<item_id>` then int(item_id): /items/nine makes the view raise (a 500)."""
+    from helpers.exercises.nb07 import ITEMS
+
+    @app.route("/items/<item_id>")
+    def show_item(request: object, item_id: str) -> object:
+        number = int(item_id)
+        if number not in ITEMS:
+            return {"error": "no such item"}, 404
+        return {"id": number, "name": ITEMS[number]}
+
+
+def _greet_by_splitting(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    from urllib.parse import unquote_plus
+
+    pairs = dict(pair.split("=", 1) for pair in environ["QUERY_STRING"].split("&") if "=" in pair)
+    body = ("Hello, " + unquote_plus(pairs.get("name", "world")) + "!").encode("utf-8")
+    start_response("200 OK", [("content-length", str(len(body))), ("content-type", "text/plain")])
+    return (body,)
+
+
+def _greet_without_unquoting(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    """Wrong: 'name=Zo%C3%AB' greets 'Zo%C3%AB'."""
+    pairs = dict(pair.split("=", 1) for pair in environ["QUERY_STRING"].split("&") if "=" in pair)
+    body = ("Hello, " + pairs.get("name", "world") + "!").encode("utf-8")
+    start_response("200 OK", [("Content-Length", str(len(body))), ("Content-Type", "text/plain")])
+    return [body]
+
+
+def _greet_after_the_first_equals(
+    environ: dict[str, Any], start_response: Callable[..., Any]
+) -> Any:
+    """Wrong: takes whatever follows the first '=', so 'lang=en' greets 'en'."""
+    from urllib.parse import unquote
+
+    query = environ["QUERY_STRING"]
+    name = unquote(query.split("=", 1)[1]) if "=" in query else "world"
+    body = f"Hello, {name}!".encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _greet_after_name_equals(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    """Wrong: takes all that follows 'name=', so 'name=Ada&lang=en' greets 'Ada&lang=en'."""
+    from urllib.parse import unquote_plus
+
+    query = environ["QUERY_STRING"]
+    name = unquote_plus(query.split("name=", 1)[1]) if "name=" in query else "world"
+    body = f"Hello, {name}!".encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _greet_with_unquote(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    """Wrong: unquote leaves '+' as it is, where a query string means a space."""
+    from urllib.parse import unquote
+
+    pairs = dict(pair.split("=", 1) for pair in environ["QUERY_STRING"].split("&") if "=" in pair)
+    body = ("Hello, " + unquote(pairs.get("name", "world")) + "!").encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _items_raising_key_error(app: Any) -> None:
+    """Wrong: an unknown id raises KeyError, which the framework turns into a 500."""
+    from helpers.exercises.nb07 import ITEMS
+
+    @app.route("/items/<int:item_id>")
+    def show_item(request: object, item_id: int) -> object:
+        return {"id": item_id, "name": ITEMS[item_id]}
+
+
+def _match_with_int_in_try(pattern: str, path: str) -> dict[str, Any] | None:
+    """Wrong: int() accepts '-1', '+5', '1_0' and ' 7'."""
+    wanted, given = pattern.split("/"), path.split("/")
+    if len(wanted) != len(given):
+        return None
+    params: dict[str, Any] = {}
+    for expected, actual in zip(wanted, given, strict=True):
+        if expected.startswith("<int:"):
+            try:
+                params[expected[5:-1]] = int(actual)
+            except ValueError:
+                return None
+        elif expected.startswith("<"):
+            if not actual:
+                return None
+            params[expected[1:-1]] = actual
+        elif expected != actual:
+            return None
+    return params
+
+
+def _greet_counting_characters(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    """Wrong: Content-Length counts the characters of the text, not the bytes of the body."""
+    from urllib.parse import parse_qs
+
+    text = "Hello, " + parse_qs(environ["QUERY_STRING"]).get("name", ["world"])[0] + "!"
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(text)))])
+    return [text.encode()]
+
+
+def _greet_with_parse_qsl(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    from urllib.parse import parse_qsl
+
+    name = dict(parse_qsl(environ.get("QUERY_STRING", ""))).get("name", "world")
+    body = f"Hello, {name}!".encode()
+    start_response(
+        "200 OK",
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", f"{len(body)}")],
+    )
+    yield body
+
+
+def _greet_with_werkzeug(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    from werkzeug.wrappers import Request, Response
+
+    name = Request(environ).args.get("name", "world")
+    return Response(f"Hello, {name}!", mimetype="text/plain")(environ, start_response)
+
+
+def _greet_without_content_type(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    body = b"Hello, world!"
+    start_response("200 OK", [("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _greet_returning_text(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "13")])
+    return "Hello, world!"
+
+
+NB07_CORRECT_ANSWERS = [
+    ("nb07.q1", _match_with_a_regex),
+    ("nb07.q1", _match_by_segments),
+    ("nb07.q1", _match_with_the_helper),
+    ("nb07.q2", _items_without_the_decorator_syntax),
+    ("nb07.q1", _match_with_ascii_d),
+    ("nb07.q2", _items_with_http_status),
+    ("nb07.q2", _items_checking_digits_inside),
+    ("nb07.q3", _greet_by_splitting),
+    ("nb07.q3", _greet_with_parse_qsl),
+    ("nb07.q3", _greet_with_werkzeug),
+]
+
+
+@pytest.mark.parametrize(("key", "answer"), NB07_CORRECT_ANSWERS)
+def test_nb07_other_correct_answers_pass(key: str, answer: object) -> None:
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+@pytest.mark.parametrize(
+    ("key", "answer", "reason"),
+    [
+        ("nb07.q1", _match_trusting_int, "'/posts/+5') returned {'id': 5}; expected None"),
+        ("nb07.q1", _match_with_int_in_try, "{'id': -1}; expected None (digits 0-9 only: int()"),
+        ("nb07.q2", _items_raising_key_error, "GET /items/9 gave (500, {'error': 'KeyError"),
+        ("nb07.q3", _greet_after_the_first_equals, "'lang=en' the body is b'Hello, en!'"),
+        ("nb07.q3", _greet_after_name_equals, "b'Hello, Ada&lang=en!'; expected b'Hello, Ada!'"),
+        ("nb07.q3", _greet_with_unquote, "Ada+Lovelace!'; expected b'Hello, Ada Lovelace!'"),
+        ("nb07.q1", _match_with_re_match, "match('/about', '/about/') returned {}"),
+        ("nb07.q2", _items_also_on_post, "POST /items/1 gave (200, {'id': 1,"),
+        ("nb07.q2", _items_converting_inside, "GET /items/nine gave (500, "),
+        ("nb07.q3", _greet_without_content_type, "No Content-Type header"),
+        ("nb07.q3", _greet_returning_text, "should not return a string"),
+        ("nb07.q3", EXERCISES["nb07.q3"].wrong[2], "with query 'name=Grace'"),
+        ("nb07.q1", EXERCISES["nb07.q1"].wrong[1], "gave id='42' (str); expected 42 (int)"),
+        ("nb07.q1", _match_with_d, "'/posts/٤٢') returned OrderedDict("),
+        ("nb07.q1", _match_with_isdigit, "'/posts/٤٢') returned {'id': 42}; expected None (digits"),
+        ("nb07.q2", _items_with_int_in_try, "it should be a 404: the id is an `<int:...>`"),
+        ("nb07.q2", _items_with_isdigit, "it should be a 404 (%D9%A1 is ١"),
+        ("nb07.q2", _items_with_body_first, "its fields are Response(status, headers, body)"),
+        ("nb07.q3", _greet_without_unquoting, "(the query string is percent-encoded)"),
+        ("nb07.q3", _greet_counting_characters, "should be 12, the number of bytes in the body"),
+    ],
+)
+def test_nb07_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.NOT_YET
+    assert reason in str(feedback), feedback
+
+
+# nb12: other correct answers, and why wrong ones are wrong
+
+
+def _nb12_ratio_as_fraction(paths: list[str], capacity: int) -> object:
+    from collections import Counter
+    from fractions import Fraction
+
+    if not paths:
+        return 0
+    return Fraction(sum(n for _, n in Counter(paths).most_common(capacity)), len(paths))
+
+
+def _nb12_ratio_by_sorting(paths: list[str], capacity: int) -> float:
+    counts = sorted((paths.count(path) for path in set(paths)), reverse=True)
+    return sum(counts[:capacity]) / len(paths) if paths else 0.0
+
+
+def _nb12_allow_expire_nx(cache: Any, client: str, limit: int, window: int) -> bool:
+    with cache.pipeline() as step:
+        step.incr(f"rate:{client}")
+        step.expire(f"rate:{client}", window, nx=True)
+        count, _ = step.execute()
+    return bool(count <= limit)
+
+
+def _nb12_allow_set_nx_then_incr(cache: Any, client: str, limit: int, window: int) -> bool:
+    cache.set(f"rate:{client}", 0, ex=window, nx=True)
+    return bool(cache.incr(f"rate:{client}") <= limit)
+
+
+def _nb12_allow_healing_a_lost_expiry(cache: Any, client: str, limit: int, window: int) -> bool:
+    count = cache.incr(f"rate:{client}")
+    if cache.ttl(f"rate:{client}") == -1:
+        cache.expire(f"rate:{client}", window)
+    return bool(count <= limit)
+
+
+def _nb12_allow_refusing_early(cache: Any, client: str, limit: int, window: int) -> bool:
+    if int(cache.get(f"rate:{client}") or 0) >= limit:
+        return False
+    return bool(EXERCISES["nb12.q3"].reference(cache, client, limit, window))
+
+
+def _nb12_allow_sliding_window(cache: Any, client: str, limit: int, window: int) -> bool:
+    import time
+    import uuid
+
+    now = time.time()
+    with cache.pipeline() as step:
+        step.zremrangebyscore(f"rate:{client}", 0, now - window)
+        step.zadd(f"rate:{client}", {uuid.uuid4().hex: now})
+        step.zcard(f"rate:{client}")
+        step.expire(f"rate:{client}", window)
+        count = step.execute()[2]
+    return bool(count <= limit)
+
+
+def _nb12_ratio_wrong_on_long_workloads(paths: list[str], capacity: int) -> float:
+    right = _nb12_ratio_by_sorting(paths, capacity)
+    return right if len(paths) < 10 else right * 0.9
+
+
+def _nb12_allow_with_watch(cache: Any, client: str, limit: int, window: int) -> bool:
+    import redis
+
+    key = f"rate:{client}"
+    with cache.pipeline() as step:
+        while True:
+            try:
+                step.watch(key)
+                count = int(step.get(key) or 0) + 1
+                step.multi()
+                if count == 1:
+                    step.set(key, count, ex=window)
+                else:
+                    step.set(key, count, keepttl=True)
+                step.execute()
+                return count <= limit
+            except redis.WatchError:
+                continue
+
+
+_NB12_LUA = """
+local count = redis.call("INCR", KEYS[1])
+if count == 1 then redis.call("EXPIRE", KEYS[1], ARGV[1]) end
+return count
+"""
+
+
+def _nb12_allow_with_eval(cache: Any, client: str, limit: int, window: int) -> bool:
+    return bool(cache.eval(_NB12_LUA, 1, f"rate:{client}", window) <= limit)
+
+
+def _nb12_allow_with_register_script(cache: Any, client: str, limit: int, window: int) -> bool:
+    return bool(cache.register_script(_NB12_LUA)(keys=[f"rate:{client}"], args=[window]) <= limit)
+
+
+def _nb12_allow_read_then_write_in_a_pipeline(
+    cache: Any, client: str, limit: int, window: int
+) -> bool:
+    key = f"rate:{client}"
+    with cache.pipeline(transaction=False) as step:
+        step.get(key)
+        step.ttl(key)
+        count, ttl = step.execute()
+    count = int(count or 0) + 1
+    with cache.pipeline(transaction=False) as step:
+        step.set(key, count, ex=window if ttl < 0 else ttl)
+        step.execute()
+    return count <= limit
+
+
+def _nb12_allow_read_with_mget(cache: Any, client: str, limit: int, window: int) -> bool:
+    key = f"rate:{client}"
+    count = int(cache.mget([key])[0] or 0) + 1
+    cache.set(key, count, ex=window) if count == 1 else cache.set(key, count, keepttl=True)
+    return count <= limit
+
+
+def _nb12_allow_read_with_getex(cache: Any, client: str, limit: int, window: int) -> bool:
+    key = f"rate:{client}"
+    count = int(cache.getex(key) or 0) + 1
+    cache.set(key, count, ex=window) if count == 1 else cache.set(key, count, keepttl=True)
+    return count <= limit
+
+
+def _nb12_allow_in_two_pipelines(cache: Any, client: str, limit: int, window: int) -> bool:
+    key = f"rate:{client}"
+    with cache.pipeline(transaction=False) as step:
+        (count,) = step.incr(key).execute()
+    if count == 1:
+        with cache.pipeline(transaction=False) as step:
+            step.expire(key, window).execute()
+    return bool(count <= limit)
+
+
+def _nb12_allow_incr_expire_in_one_plain_pipeline(
+    cache: Any, client: str, limit: int, window: int
+) -> bool:
+    key = f"rate:{client}"
+    with cache.pipeline(transaction=False) as step:
+        count, _ = step.incr(key).expire(key, window, nx=True).execute()
+    return bool(count <= limit)
+
+
+_NB12_COUNTS: dict[str, int] = {}
+
+
+def _nb12_allow_in_a_module_dict(cache: Any, client: str, limit: int, window: int) -> bool:
+    _NB12_COUNTS[client] = _NB12_COUNTS.get(client, 0) + 1
+    return _NB12_COUNTS[client] <= limit
+
+
+def _nb12_allow_moving_the_expiry_apart(cache: Any, client: str, limit: int, window: int) -> bool:
+    count = cache.incr(f"rate:{client}")
+    cache.expire(f"rate:{client}", window)
+    return bool(count <= limit)
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [
+        ("nb12.q1", _nb12_ratio_as_fraction),
+        ("nb12.q1", _nb12_ratio_by_sorting),
+        ("nb12.q3", _nb12_allow_expire_nx),
+        ("nb12.q3", _nb12_allow_healing_a_lost_expiry),
+        ("nb12.q3", _nb12_allow_with_watch),
+        ("nb12.q3", _nb12_allow_incr_expire_in_one_plain_pipeline),  # EXPIRE NX heals a lost one
+        ("nb12.q3", _nb12_allow_refusing_early),
+        ("nb12.q3", _nb12_allow_sliding_window),
+    ],
+)
+def test_nb12_other_correct_answers_pass(key: str, answer: object) -> None:
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+@pytest.mark.parametrize(
+    ("key", "answer", "reason"),
+    [
+        ("nb12.q1", _nb12_ratio_wrong_on_long_workloads, "which is too low"),
+        ("nb12.q1", EXERCISES["nb12.q1"].wrong[0], "expected 0.5"),
+        ("nb12.q3", EXERCISES["nb12.q3"].wrong[0], "the count must live in Redis"),
+        ("nb12.q3", EXERCISES["nb12.q3"].wrong[1], "TTL is -1"),
+        ("nb12.q3", EXERCISES["nb12.q3"].wrong[3], "never expires (TTL -1)"),
+        ("nb12.q3", EXERCISES["nb12.q3"].wrong[4], "both counted from the same old value"),
+        ("nb12.q3", EXERCISES["nb12.q3"].wrong[5], "would never get a new window"),
+        ("nb12.q3", _nb12_allow_in_a_module_dict, "under the key 'rate:10.0.0.7'"),
+        ("nb12.q3", _nb12_allow_moving_the_expiry_apart, "would never get a new window"),
+        ("nb12.q3", _nb12_allow_set_nx_then_incr, "the window ended (its count expired)"),
+        ("nb12.q3", _nb12_allow_with_eval, "fake Redis has no Lua"),
+        ("nb12.q3", _nb12_allow_with_register_script, "fake Redis has no Lua"),
+        ("nb12.q3", _nb12_allow_read_then_write_in_a_pipeline, "the same old value"),
+        ("nb12.q3", _nb12_allow_read_with_mget, "the same old value"),
+        ("nb12.q3", _nb12_allow_read_with_getex, "the same old value"),
+        ("nb12.q3", _nb12_allow_in_two_pipelines, "never expires (TTL -1)"),
+    ],
+)
+def test_nb12_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:
+    _NB12_COUNTS.clear()
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.NOT_YET
+    assert reason in str(feedback), feedback
+
+
+def test_nb12_q1_does_not_give_away_the_skewed_answer() -> None:
+    feedback = EXERCISES["nb12.q1"].evaluate(_nb12_ratio_wrong_on_long_workloads)
+    expected = EXERCISES["nb12.q1"].reference
+    skewed = [f"/code{n}" for n in range(100) for _ in range(600 // (n + 1))]
+    assert f"{expected(skewed, 10):.4g}" not in str(feedback), feedback
+
+
+# --- Notebook 11: other correct answers, and the reasons the checks give for wrong ones.
+
+
+def _nb11_least_by_min(in_flight: dict[str, int]) -> str:
+    return min(in_flight, key=in_flight.__getitem__)
+
+
+def _nb11_least_by_sorting(in_flight: dict[str, int]) -> str:
+    return sorted(in_flight, key=lambda name: in_flight[name])[0]
+
+
+def _nb11_least_by_loop(in_flight: dict[str, int]) -> str:
+    best = None
+    for name, count in in_flight.items():
+        if best is None or count < in_flight[best]:
+            best = name
+    assert best is not None
+    return best
+
+
+def _nb11_least_alphabetical(in_flight: dict[str, int]) -> str:
+    """Wrong: a tie goes to the first name in alphabetical order."""
+    return min(in_flight.items(), key=lambda pair: (pair[1], pair[0]))[0]
+
+
+def _nb11_ring_by_loop(points: list[int], owners: list[str], h: int) -> str:
+    for point, owner in zip(points, owners, strict=True):
+        if point >= h:
+            return owner
+    return owners[0]
+
+
+def _nb11_ring_by_bisect(points: list[int], owners: list[str], h: int) -> str:
+    import bisect
+
+    index = bisect.bisect_left(points, h)
+    return owners[0] if index == len(points) else owners[index]
+
+
+def _nb11_ring_returns_index(points: list[int], owners: list[str], h: int) -> int:
+    """Wrong: the index of the point, not its owner."""
+    import bisect
+
+    return bisect.bisect_left(points, h) % len(points)
+
+
+class _NB11PlainDictLRU:
+    def __init__(self, capacity: int) -> None:
+        self.capacity, self.entries = capacity, {}
+
+    def get(self, key: object) -> object:
+        if key not in self.entries:
+            return None
+        self.entries[key] = self.entries.pop(key)
+        return self.entries[key]
+
+    def put(self, key: object, value: object) -> None:
+        self.entries.pop(key, None)
+        self.entries[key] = value
+        if len(self.entries) > self.capacity:
+            del self.entries[next(iter(self.entries))]
+
+
+class _NB11EvictFirstLRU(_NB11PlainDictLRU):
+    def put(self, key: object, value: object) -> None:
+        self.entries.pop(key, None)
+        if len(self.entries) == self.capacity:
+            del self.entries[next(iter(self.entries))]
+        self.entries[key] = value
+
+
+class _NB11OffByOneLRU(_NB11PlainDictLRU):
+    """Wrong: holds one entry fewer than its capacity."""
+
+    def put(self, key: object, value: object) -> None:
+        super().put(key, value)
+        if len(self.entries) >= self.capacity:
+            del self.entries[next(iter(self.entries))]
+
+
+class _NB11PutKeepsItsAge(_NB11PlainDictLRU):
+    """Wrong: putting a key already held does not make it the most recently used."""
+
+    def put(self, key: object, value: object) -> None:
+        if key in self.entries:
+            self.entries[key] = value
+        else:
+            super().put(key, value)
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [
+        ("nb11.q1", _nb11_least_by_min),
+        ("nb11.q1", _nb11_least_by_sorting),
+        ("nb11.q1", _nb11_least_by_loop),
+        ("nb11.q2", _nb11_ring_by_loop),
+        ("nb11.q2", _nb11_ring_by_bisect),
+        ("nb11.q3", _NB11PlainDictLRU),
+        ("nb11.q3", _NB11EvictFirstLRU),
+    ],
+)
+def test_nb11_other_correct_answers_pass(key: str, answer: object) -> None:
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+@pytest.mark.parametrize(
+    ("key", "answer", "reason"),
+    [
+        ("nb11.q1", _nb11_least_alphabetical, "not the names' alphabetical order"),
+        ("nb11.q1", EXERCISES["nb11.q1"].wrong[0], "not a backend with the fewest"),
+        ("nb11.q1", EXERCISES["nb11.q1"].wrong[1], "comes before it in the dict"),
+        ("nb11.q2", EXERCISES["nb11.q2"].wrong[0], "a hash exactly on a point"),
+        ("nb11.q2", EXERCISES["nb11.q2"].wrong[1], "A ring has no end"),
+        ("nb11.q2", EXERCISES["nb11.q2"].wrong[2], "a hash below every point"),
+        ("nb11.q2", _nb11_ring_returns_index, "went to 0"),
+        ("nb11.q3", _NB11OffByOneLRU, "get('a') should return 1"),
+        ("nb11.q3", _NB11PutKeepsItsAge, "put("),
+        ("nb11.q3", EXERCISES["nb11.q3"].wrong[0], "get('b') should return None"),
+    ],
+)
+def test_nb11_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.NOT_YET
+    assert reason in str(feedback), feedback
+
+
+def test_nb11_q3_failure_can_be_replayed() -> None:
+    """The message names the run and the operations up to the wrong get, and they reproduce it."""
+    from helpers.exercises import nb11
+    from helpers.exercises.nb11 import random_operations
+
+    message = str(EXERCISES["nb11.q3"].evaluate(_NB11PutKeepsItsAge))
+    found = re.search(
+        r"random run (\d+) with LRUCache\((\d+)\).*random_operations\(\d+\)\[:(\d+)\]", message
+    )
+    assert found, message
+    seed, capacity, stop = map(int, found.groups())
+    mine, reference = _NB11PutKeepsItsAge(capacity), nb11.LRUCache(capacity)
+    *before, (last, key) = random_operations(seed)[:stop]
+    for operation, step_key in before:
+        for cache in (mine, reference):
+            if operation == "put":
+                cache.put(step_key, f"url-{step_key}")
+            else:
+                cache.get(step_key)
+    assert last == "get" and mine.get(key) != reference.get(key), message
+
+
+def test_nb11_q2_does_not_give_the_code_away() -> None:
+    for answer in EXERCISES["nb11.q2"].wrong:
+        assert "bisect" not in str(EXERCISES["nb11.q2"].evaluate(answer))
+
+
+# --- Notebook 13: other correct answers, and the reasons the checks give for wrong ones.
+
+
+def _nb13_budget_by_subtraction(total: int, objective: float) -> float:
+    return total - total * objective
+
+
+def _nb13_budget_in_percent(total: int, objective: float) -> float:
+    return total * (100 - objective * 100) / 100
+
+
+def _nb13_budget_rounded(total: int, objective: float) -> int:
+    return round(total * (1 - objective))
+
+
+def _nb13_budget_floored(total: int, objective: float) -> int:
+    return math.floor(total * (1 - objective))
+
+
+def _nb13_budget_as_fraction(total: int, objective: float) -> object:
+    from fractions import Fraction
+
+    return total * (1 - Fraction(str(objective)))
+
+
+def _nb13_budget_rounded_to_float(total: int, objective: float) -> float:
+    return float(round(total * (1 - objective)))
+
+
+def _nb13_burn_in_one_division(bad: int, total: int, objective: float) -> float:
+    return bad / (total * (1 - objective)) if total else 0.0
+
+
+def _nb13_burn_nan_without_traffic(bad: int, total: int, objective: float) -> float:
+    return (bad / total) / (1 - objective) if total else math.nan
+
+
+def _nb13_burn_unguarded(bad: int, total: int, objective: float) -> float:
+    return (bad / total) / (1 - objective)
+
+
+def _nb13_burn_none_without_traffic(bad: int, total: int, objective: float) -> float | None:
+    return (bad / total) / (1 - objective) if total else None
+
+
+def _nb13_page_with_numpy(
+    long_ratio: float, short_ratio: float, factor: float, objective: float
+) -> object:
+    import numpy as np
+
+    threshold = factor * (1 - objective)
+    return np.all(np.array([long_ratio, short_ratio]) > threshold)
+
+
+def _nb13_page_by_burn_rates(
+    long_ratio: float, short_ratio: float, factor: float, objective: float
+) -> object:
+    return min(long_ratio, short_ratio) / (1 - objective) > factor
+
+
+def _nb13_page_with_all(
+    long_ratio: float, short_ratio: float, factor: float, objective: float
+) -> object:
+    return all(ratio > factor * (1 - objective) for ratio in (long_ratio, short_ratio))
+
+
+def _nb13_page_short_over_a_twelfth(
+    long_ratio: float, short_ratio: float, factor: float, objective: float
+) -> object:
+    threshold = factor * (1 - objective)
+    return long_ratio > threshold and short_ratio > threshold / 12
+
+
+def _nb13_page_short_not_zero(
+    long_ratio: float, short_ratio: float, factor: float, objective: float
+) -> object:
+    return long_ratio > factor * (1 - objective) and short_ratio > 0
+
+
+def _nb13_page_with_a_hard_coded_budget(
+    long_ratio: float, short_ratio: float, factor: float, objective: float
+) -> object:
+    return long_ratio > factor / 1000 and short_ratio > factor / 1000
+
+
+def _nb13_page_at_or_over(
+    long_ratio: float, short_ratio: float, factor: float, objective: float
+) -> object:
+    threshold = factor * (1 - objective)
+    return long_ratio >= threshold and short_ratio >= threshold
+
+
+def _nb13_page_as_int(
+    long_ratio: float, short_ratio: float, factor: float, objective: float
+) -> object:
+    threshold = factor * (1 - objective)
+    return int(long_ratio > threshold and short_ratio > threshold)
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [
+        ("nb13.q1", _nb13_budget_by_subtraction),
+        ("nb13.q1", _nb13_budget_in_percent),
+        ("nb13.q1", _nb13_budget_as_fraction),
+        ("nb13.q1", lambda total, objective: round(total * (1 - objective), 2)),
+        ("nb13.q2", _nb13_burn_in_one_division),
+        ("nb13.q2", lambda bad, total, objective: bad / max(total, 1) / (1 - objective)),
+        ("nb13.q2", _nb13_burn_nan_without_traffic),
+        ("nb13.q3", _nb13_page_with_numpy),
+        ("nb13.q3", _nb13_page_by_burn_rates),
+        ("nb13.q3", _nb13_page_with_all),
+        ("nb13.q3", _nb13_page_at_or_over),
+    ],
+)
+def test_nb13_other_correct_answers_pass(key: str, answer: object) -> None:
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+@pytest.mark.parametrize(
+    ("key", "answer", "reason"),
+    [
+        ("nb13.q1", EXERCISES["nb13.q1"].wrong[0], "the number of requests the objective allows"),
+        ("nb13.q1", _nb13_budget_rounded, "may be fractional"),
+        ("nb13.q1", _nb13_budget_floored, "may be fractional"),
+        ("nb13.q1", _nb13_budget_rounded_to_float, "may be fractional"),
+        ("nb13.q2", EXERCISES["nb13.q2"].wrong[0], "does not depend on the objective"),
+        ("nb13.q2", EXERCISES["nb13.q2"].wrong[1], "at 2 half of it"),
+        ("nb13.q2", _nb13_burn_unguarded, "divided by zero"),
+        ("nb13.q2", _nb13_burn_none_without_traffic, "nothing burns"),
+        ("nb13.q3", EXERCISES["nb13.q3"].wrong[0], "a burst that is over"),
+        ("nb13.q3", EXERCISES["nb13.q3"].wrong[1], "a burst that is over"),
+        ("nb13.q3", _nb13_page_short_over_a_twelfth, "a burst dying down"),
+        ("nb13.q3", _nb13_page_short_not_zero, "a burst dying down"),
+        ("nb13.q3", _nb13_page_as_int, "return a bool"),
+        ("nb13.q3", _nb13_page_with_a_hard_coded_budget, "of a 99 % objective"),
+    ],
+)
+def test_nb13_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.NOT_YET
+    assert reason in str(feedback), feedback
+
+
+def test_nb13_q2_does_not_give_the_formula_away() -> None:
+    for answer in EXERCISES["nb13.q2"].wrong:
+        feedback = str(EXERCISES["nb13.q2"].evaluate(answer))
+        assert "1 - objective" not in feedback and "divided by" not in feedback, feedback
+
+
+def test_nb13_q3_does_not_give_the_rule_away() -> None:
+    feedback = str(EXERCISES["nb13.q3"].evaluate(_nb13_page_short_over_a_twelfth))
+    assert "1 - objective" not in feedback and "both" not in feedback.lower(), feedback

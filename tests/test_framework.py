@@ -9,18 +9,20 @@ from typing import Any
 
 import pytest
 import requests
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
 
 from helpers import net
 from helpers.framework import (
     App,
-    BadRequest,
     Request,
+    RequestError,
     Response,
     Route,
     call_wsgi,
+    make_response,
     parse_headers,
     read_request,
-    to_response,
 )
 
 TIMEOUT = 5
@@ -87,6 +89,7 @@ def get(app: App, method: str, target: str, body: bytes = b"") -> Response:
     [
         ("/", "/", {}),
         ("/", "/x", None),
+        ("/", "", None),
         ("/users/<name>", "/users/ada", {"name": "ada"}),
         ("/users/<name>", "/users/ada/posts", None),
         ("/users/<name>", "/users/", None),
@@ -122,7 +125,7 @@ def test_route_decorator_registers_and_returns_the_view_unchanged() -> None:
 
     assert app.route("/hello", methods=["get", "Post"])(hello) is hello
     assert [(r.pattern, r.methods, r.view) for r in app.routes] == [
-        ("/hello", frozenset({"GET", "POST"}), hello)
+        ("/hello", frozenset({"GET", "HEAD", "POST"}), hello)  # GET brings HEAD
     ]
     assert repr(app) == "<App 'app' with 1 routes>"
 
@@ -142,7 +145,7 @@ def test_dispatch_calls_the_view_with_converted_parameters() -> None:
 def test_dispatch_answers_404_when_no_pattern_fits() -> None:
     response = get(blog(), "GET", "/nowhere")
     assert response.status == 404
-    assert b"no route for /nowhere" in response.body
+    assert b"nothing at /nowhere" in response.body
 
 
 def test_a_view_may_choose_its_own_status() -> None:
@@ -158,20 +161,111 @@ def test_a_view_may_choose_its_own_status() -> None:
 def test_dispatch_answers_405_with_every_allowed_method() -> None:
     response = get(blog(), "PUT", "/posts/1")
     assert response.status == 405
-    assert response.headers["Allow"] == "DELETE, GET"  # collected across both routes
+    assert response.headers["Allow"] == "DELETE, GET, HEAD"  # collected across both routes
     assert get(blog(), "GET", "/posts").headers["Allow"] == "POST"
+    assert get(blog(), "HEAD", "/posts").status == 405  # HEAD comes with GET only
 
 
-def test_methods_are_case_insensitive() -> None:
-    assert get(blog(), "get", "/").status == 200
+def test_request_methods_are_case_sensitive() -> None:
+    # RFC 9110, section 9.1: `get` is not GET. The registered route still lists GET in Allow.
+    response = get(blog(), "get", "/")
+    assert (response.status, response.headers["Allow"]) == (405, "GET, HEAD")
 
 
-def test_the_first_registered_route_wins() -> None:
+def test_int_parameters_take_ascii_digits_only() -> None:
+    app = blog()
+    assert get(app, "GET", "/posts/1").status == 200
+    for digits in ("/posts/%D9%A1", "/posts/%EF%BC%91", "/posts/%C2%B9"):  # ١, full-width 1, ¹
+        assert get(app, "GET", digits).status == 404, digits
+
+
+def test_a_view_registered_again_replaces_its_old_entry() -> None:
     app = App()
-    app.route("/users/me")(lambda request: "me")
+    for answer in ("old", "new"):  # the same cell, edited and run twice
+
+        def index(request: Request, answer: str = answer) -> str:
+            return answer
+
+        app.route("/")(index)
+    assert (len(app.routes), get(app, "GET", "/").body) == (1, b"new")
+    app.route("/", methods=["POST"])(index)  # other methods: a route of its own
+    app.route("/home")(index)  # another pattern: a route of its own, the old one stays
+    assert len(app.routes) == 3
+
+
+def test_one_view_can_sit_under_two_patterns() -> None:
+    app = App()
+
+    @app.route("/about")
+    @app.route("/about-us")
+    def about(request: Request) -> str:
+        return "about"
+
+    assert [get(app, "GET", path).body for path in ("/about", "/about-us")] == [b"about"] * 2
+
+
+def test_the_most_specific_route_wins_whatever_the_order() -> None:
+    app = App()
+    app.route("/files/<path:rest>")(lambda request, rest: "path")
     app.route("/users/<name>")(lambda request, name: name)
+    app.route("/files/<name>")(lambda request, name: "str")
+    app.route("/users/me")(lambda request: "me")
+    app.route("/files/<int:number>")(lambda request, number: "int")
     assert get(app, "GET", "/users/me").body == b"me"
     assert get(app, "GET", "/users/bo").body == b"bo"
+    assert [get(app, "GET", f"/files/{tail}").body for tail in ("7", "x", "a/b")] == [
+        b"int",
+        b"str",
+        b"path",
+    ]
+
+
+def test_equally_specific_routes_keep_their_order() -> None:
+    app = App()
+    app.route("/<a>")(lambda request, a: "first")
+    app.route("/<b>")(lambda request, b: "second")
+    assert get(app, "GET", "/x").body == b"first"
+
+
+ROUTING_CASES = [
+    ("GET", "/users/me"),
+    ("GET", "/users/ada"),
+    ("GET", "/posts/7"),
+    ("GET", "/posts/seven"),
+    ("HEAD", "/posts/7"),
+    ("POST", "/posts/7"),
+    ("DELETE", "/posts"),
+    ("GET", "/files/7"),
+    ("GET", "/files/a/b"),
+    ("GET", "/nowhere"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTING_CASES)
+def test_routing_agrees_with_werkzeug(method: str, path: str) -> None:
+    """The same rules, registered in an order that misleads first-match routing."""
+    rules = [
+        ("/users/<name>", ["GET"], "user"),
+        ("/users/me", ["GET"], "me"),
+        ("/posts/<name>", ["GET"], "post_by_name"),
+        ("/posts/<int:post_id>", ["GET"], "post"),
+        ("/posts", ["POST"], "create"),
+        ("/files/<path:rest>", ["GET"], "file"),
+        ("/files/<int:number>", ["GET"], "numbered_file"),
+    ]
+    app = App()
+    for pattern, methods, endpoint in rules:
+        app.route(pattern, methods)(lambda request, endpoint=endpoint, **params: endpoint)
+    adapter = Map([Rule(p, methods=m, endpoint=e) for p, m, e in rules]).bind("localhost")
+    try:
+        expected: Any = adapter.match(path, method)[0]
+    except MethodNotAllowed as error:
+        expected = ", ".join(sorted(error.valid_methods or []))
+    except NotFound:
+        expected = 404
+    response = get(app, method, path)
+    got = {200: response.body.decode(), 404: 404, 405: response.headers.get("Allow")}
+    assert got[response.status] == expected
 
 
 def test_a_failing_view_becomes_a_500_not_a_crash() -> None:
@@ -197,13 +291,13 @@ def test_query_and_percent_encoded_path_are_decoded() -> None:
         ({"a": 1}, 200, "application/json", b'{"a": 1}'),
         ([1, 2], 200, "application/json", b"[1, 2]"),
         (("made", 201), 201, "text/plain; charset=utf-8", b"made"),
-        (Response(b"raw", 202, {"Content-Type": "x/y"}), 202, "x/y", b"raw"),
+        (Response(202, {"Content-Type": "x/y"}, b"raw"), 202, "x/y", b"raw"),
     ],
 )
-def test_to_response_understands_what_views_return(
+def test_make_response_understands_what_views_return(
     result: Any, status: int, content_type: str, body: bytes
 ) -> None:
-    response = to_response(result)
+    response = make_response(result)
     assert (response.status, response.headers["Content-Type"], response.body) == (
         status,
         content_type,
@@ -211,9 +305,20 @@ def test_to_response_understands_what_views_return(
     )
 
 
-def test_to_response_refuses_other_types() -> None:
+def test_make_response_refuses_other_types() -> None:
     with pytest.raises(TypeError, match="returned int"):
-        to_response(3)
+        make_response(3)
+
+
+def test_responses_without_content_have_no_content_length() -> None:
+    assert Response(status=204).header_list() == []
+    assert Response(status=304, headers={"ETag": '"x"'}).header_list() == [("ETag", '"x"')]
+    assert ("Content-Length", "0") in Response(status=200).header_list()
+
+
+def test_a_head_response_keeps_the_headers_and_drops_the_body() -> None:
+    response = Response.text("héllo")
+    assert response.to_bytes(send_body=False) == response.to_bytes()[: -len(response.body)]
 
 
 def test_a_response_serialises_as_http_1_1() -> None:
@@ -279,8 +384,10 @@ def test_read_request_waits_for_pieces_that_arrive_late(pair: tuple[socket.socke
         (b"GET / HTTP/2\r\n\r\n", "not an HTTP/1.x request line"),
         (b"GET / HTTP/1.1\r\nNoColon\r\n\r\n", "malformed header line"),
         (b"GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n", "not a number"),
+        (b"GET / HTTP/1.1\r\nContent-Length: \xb2\r\n\r\n", "not a number"),  # latin-1: '²'
+        (b"GET / HTTP/1.1\r\nContent-Length: \xb9\r\n\r\n", "not a number"),  # isdigit() is True
         (b"GET / HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n", "body is longer"),
-        (b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", "chunked"),
+        (b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", "does not read chunked"),
         (b"GET / HTTP/1.1\r\nHost: x\r\n", "before the end of the head"),
         (b"GET / HTTP/1.1\r\nContent-Length: 9\r\n\r\nabc", "ended after 3 of 9 bytes"),
     ],
@@ -291,7 +398,7 @@ def test_read_request_rejects_what_it_cannot_read(
     client, server = pair
     client.sendall(data)
     client.shutdown(socket.SHUT_WR)
-    with pytest.raises(BadRequest, match=reason):
+    with pytest.raises(RequestError, match=reason):
         read_request(server)
 
 
@@ -299,7 +406,7 @@ def test_read_request_refuses_an_endless_head(pair: tuple[socket.socket, ...]) -
     client, server = pair
     sender = threading.Thread(target=lambda: client.sendall(b"GET / HTTP/1.1\r\n" + b"X" * 70000))
     sender.start()
-    with pytest.raises(BadRequest, match="head is longer"):
+    with pytest.raises(RequestError, match="head is longer"):
         read_request(server)
     server.close()  # unblocks the sender if its buffer is full
     sender.join(TIMEOUT)
@@ -307,7 +414,7 @@ def test_read_request_refuses_an_endless_head(pair: tuple[socket.socket, ...]) -
 
 def test_parse_headers_joins_repeated_names() -> None:
     assert parse_headers(["Accept: a", "accept: b", "X:  y "]) == {"accept": "a, b", "x": "y"}
-    with pytest.raises(BadRequest):
+    with pytest.raises(RequestError):
         parse_headers([" Folded: no"])
 
 
@@ -323,9 +430,23 @@ def test_the_app_serves_real_http_on_sockets() -> None:
         assert (created.status_code, created.json()) == (201, {"id": 2})
         assert requests.get(f"{server.url}/posts/2", timeout=TIMEOUT).json()["title"] == "New"
         refused = requests.put(f"{server.url}/posts/2", timeout=TIMEOUT)
-        assert (refused.status_code, refused.headers["Allow"]) == (405, "DELETE, GET")
+        assert (refused.status_code, refused.headers["Allow"]) == (405, "DELETE, GET, HEAD")
         assert requests.get(f"{server.url}/missing", timeout=TIMEOUT).status_code == 404
     assert "blog" not in net.running()
+
+
+def test_head_on_sockets_sends_the_get_headers_without_the_body() -> None:
+    with (
+        blog().serve(name="head") as server,
+        socket.create_connection(server.address, timeout=TIMEOUT) as client,
+    ):
+        client.sendall(b"HEAD /posts/1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = client.makefile("rb").read()
+        get_answer = requests.get(f"{server.url}/posts/1", timeout=TIMEOUT)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert f"Content-Length: {len(get_answer.content)}".encode() in head.split(b"\r\n")
+    assert body == b""
 
 
 def test_garbage_on_the_socket_gets_a_400() -> None:
@@ -337,6 +458,17 @@ def test_garbage_on_the_socket_gets_a_400() -> None:
         answer = client.makefile("rb").read()
     assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert b"not an HTTP/1.x request line" in answer
+
+
+def test_a_chunked_body_gets_a_501_not_a_400() -> None:
+    # Chunked is valid HTTP/1.1 (RFC 9112, section 7.1); this server only does not read it.
+    with (
+        blog().serve(name="chunked") as server,
+        socket.create_connection(server.address, timeout=TIMEOUT) as client,
+    ):
+        client.sendall(b"POST /posts HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        answer = client.makefile("rb").read()
+    assert answer.startswith(b"HTTP/1.1 501 Not Implemented\r\n")
 
 
 # The same app under WSGI
@@ -351,7 +483,12 @@ def test_the_app_is_a_valid_wsgi_application() -> None:
     assert call_wsgi(app, "POST", "/posts", b'{"title": "W"}')[0] == "201 Created"
     assert call_wsgi(app, "GET", "/search?q=x")[2] == b'["x"]'
     status, headers, _ = call_wsgi(app, "PATCH", "/posts/1")
-    assert (status, headers["Allow"]) == ("405 Method Not Allowed", "DELETE, GET")
+    assert (status, headers["Allow"]) == ("405 Method Not Allowed", "DELETE, GET, HEAD")
+    get_body = call_wsgi(app, "GET", "/posts/1")[2]
+    status, headers, body = call_wsgi(app, "HEAD", "/posts/1")
+    assert (status, headers["Content-Length"], body) == ("200 OK", str(len(get_body)), b"")
+    status, headers, body = call_wsgi(app, "DELETE", "/posts/1")
+    assert (status, "Content-Length" in headers, body) == ("204 No Content", False, b"")
 
 
 def test_the_app_runs_under_a_real_wsgi_server() -> None:

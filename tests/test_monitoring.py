@@ -23,6 +23,11 @@ demo_seconds_bucket{le="0.2"} 90.0
 demo_seconds_bucket{le="+Inf"} 100.0
 demo_seconds_count 100.0
 demo_seconds_sum 9.0
+# TYPE demo_by_class_seconds histogram
+demo_by_class_seconds_bucket{le="0.1",status_class="3xx"} 40.0
+demo_by_class_seconds_bucket{le="+Inf",status_class="3xx"} 60.0
+demo_by_class_seconds_bucket{le="0.1",status_class="5xx"} 9.0
+demo_by_class_seconds_bucket{le="+Inf",status_class="5xx"} 10.0
 """
 
 
@@ -42,6 +47,25 @@ def test_histogram_quantiles_interpolate_inside_a_bucket() -> None:
     assert math.isclose(monitoring.histogram_quantile(0.7, buckets), 0.15)
     assert monitoring.histogram_quantile(0.99, buckets) == 0.2  # in +Inf: the last bound
     assert math.isnan(monitoring.histogram_quantile(0.5, {0.1: 0, math.inf: 0}))
+
+
+def test_buckets_add_up_across_series_and_leave_out_the_excluded() -> None:
+    samples = monitoring.parse(PAGE)
+    assert monitoring.buckets_of(samples, "demo_by_class_seconds") == {0.1: 49, math.inf: 70}
+    successful = monitoring.buckets_of(
+        samples, "demo_by_class_seconds", excluding={"status_class": "5xx"}
+    )
+    assert successful == {0.1: 40, math.inf: 60}
+    errors = monitoring.buckets_of(samples, "demo_by_class_seconds", status_class="5xx")
+    assert errors == {0.1: 9, math.inf: 10}
+
+
+def test_values_are_bucketed_as_prometheus_counts_them() -> None:
+    buckets = monitoring.bucketed([0.05, 0.1, 0.15, 0.3], [0.2, 0.1])
+    assert buckets == {0.1: 2, 0.2: 3, math.inf: 4}  # a value on a bound is in its bucket (le)
+    assert monitoring.bucketed([], [0.1]) == {0.1: 0, math.inf: 0}
+    estimate = monitoring.histogram_quantile(0.5, monitoring.bucketed(range(1, 101), [50, 100]))
+    assert math.isclose(estimate, 50)
 
 
 def test_only_loopback_is_scraped() -> None:

@@ -16,6 +16,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from helpers import programs
+from helpers.website.build import figure_summaries, figures_of
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
@@ -23,6 +24,10 @@ IGNORED = ("# NBVAL_IGNORE_OUTPUT", "# NBVAL_SKIP")
 IGNORED_TAGS = {"nbval-ignore-output", "nbval-skip"}
 RAISES_TAGS = {"raises-exception", "nbval-raises-exception"}
 MIN_COMPARED_SHARE = 0.8
+# A measured number is printed after "≈" and masked by tests/sanitize.cfg; a figure's summary must
+# say something that stays compared once those are masked.
+MEASURED = re.compile(r"≈\s?-?\d[\d,]*(\.\d+)?")
+MIN_SUMMARY_WORDS = 5
 NOTEBOOK_LINK = re.compile(r"\]\((\d\d_[a-z0-9_]+\.ipynb)\)")
 HTTP_HOST = re.compile(r"https?://([A-Za-z0-9.\-\[\]:]+)")
 LOOPBACK_HOST = re.compile(r"^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$")
@@ -116,6 +121,31 @@ def shape_problems(nb: NotebookNode, neighbours: tuple[str | None, str | None]) 
     return problems
 
 
+def figure_problems(nb: NotebookNode) -> list[str]:
+    """A figure never stands alone: its cell, compared by nbval, prints a `Figure: ` summary.
+
+    One summary per figure, each saying in compared words (the measured numbers masked) what the
+    figure shows; the site uses it as the image's alt text.
+    """
+    problems = []
+    for index, cell in enumerate(code_cells(nb)):
+        figures = len(figures_of(cell))
+        if not figures:
+            continue
+        if has_marker(cell, IGNORED, IGNORED_TAGS):
+            problems.append(f"code cell {index} stores a figure but nbval does not compare it")
+        summaries = figure_summaries(cell)
+        if len(summaries) < figures:
+            problems.append(
+                f"code cell {index} stores {figures} figure(s) and prints {len(summaries)} "
+                "`Figure: ` summary line(s): say what each figure shows"
+            )
+        for summary in summaries:
+            if len(MEASURED.sub("", summary).split()) < MIN_SUMMARY_WORDS:
+                problems.append(f"code cell {index}'s summary says too little: {summary!r}")
+    return problems
+
+
 def network_problems(nb: NotebookNode) -> list[str]:
     """Code stays on loopback: no 0.0.0.0, no port 5000, no contact with a host off this machine.
 
@@ -166,6 +196,7 @@ def notebook_problems(nb: NotebookNode, neighbours: tuple[str | None, str | None
         execution_problems(nb)
         + comparison_problems(nb)
         + shape_problems(nb, neighbours)
+        + figure_problems(nb)
         + network_problems(nb)
         + needs_problems(nb)
     )
@@ -261,6 +292,38 @@ def test_a_dead_notebook_link_is_caught() -> None:
     nb = good_notebook()
     nb.cells[-1].source += " [later](99_not_written.ipynb)"
     assert any("99_not_written.ipynb" in p for p in notebook_problems(nb, NEIGHBOURS))
+
+
+PNG = (  # one transparent pixel
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+
+def with_figure(nb: NotebookNode, printed: str) -> NotebookNode:
+    nb.cells[2].outputs = [
+        new_output("stream", name="stdout", text=printed),
+        new_output("display_data", {"image/png": PNG, "text/plain": "<Figure size 640x480>"}),
+    ]
+    return nb
+
+
+def test_a_figure_needs_a_compared_summary_of_what_it_shows() -> None:
+    alone = with_figure(good_notebook(), "done\n")
+    assert figure_problems(alone) == [
+        "code cell 1 stores 1 figure(s) and prints 0 `Figure: ` summary line(s): "
+        "say what each figure shows"
+    ]
+    only_numbers = with_figure(good_notebook(), "Figure: ≈2,870 ≈3,100 redirects/s\n")
+    assert figure_problems(only_numbers) == [
+        "code cell 1's summary says too little: '≈2,870 ≈3,100 redirects/s'"
+    ]
+    summary = "Figure: redirects/s by workers (≈2,870 at 2); flat past the 2 cores: True\n"
+    described = with_figure(good_notebook(), summary)
+    assert figure_problems(described) == []
+    described.cells[2].source = "# NBVAL_IGNORE_OUTPUT\n" + described.cells[2].source
+    assert figure_problems(described) == [
+        "code cell 1 stores a figure but nbval does not compare it"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,6 @@ from helpers.website import assets, build
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 TIMEOUT_MS = 15_000
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 MATH = re.compile(r"\$[^$\n]+\$")
 CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 # Diagrams that mermaid cannot parse, in JupyterLab as here. Strict: once a notebook is fixed,
@@ -44,6 +43,7 @@ READ_PAGE = """() => ({
   runItYourself: [...document.querySelectorAll(".run-it-yourself")].map(n => n.innerText),
   images: [...document.images]
     .filter(i => i.src.startsWith("data:image/") && i.complete && i.naturalWidth > 0).length,
+  altTexts: [...document.images].filter(i => i.src.startsWith("data:image/")).map(i => i.alt),
   diagramBlocks: document.querySelectorAll(".jp-Mermaid").length,
   diagrams: document.body.dataset.diagrams ?? null,
   drawnDiagrams: [...document.querySelectorAll(".jp-Mermaid svg")]
@@ -151,12 +151,7 @@ def has_anchor(page: Path, fragment: str) -> bool:
 
 
 def stored_images(notebook: nbformat.NotebookNode) -> int:
-    return sum(
-        any(kind in output.get("data", {}) for kind in IMAGE_TYPES)
-        for cell in notebook.cells
-        if cell.cell_type == "code"
-        for output in cell.outputs
-    )
+    return sum(len(build.figures_of(cell)) for cell in notebook.cells if cell.cell_type == "code")
 
 
 def markdown_of(notebook: nbformat.NotebookNode) -> str:
@@ -225,6 +220,8 @@ def test_every_page_shows_its_plots_diagrams_and_formulas(
     markdown = markdown_of(stored)
 
     assert page["images"] == stored_images(stored)
+    summaries = {summary for cell in stored.cells for summary in build.figure_summaries(cell)}
+    assert all(alt in summaries for alt in page["altTexts"]), "a figure's alt text is its summary"
     assert page["diagramBlocks"] == markdown.count("```mermaid")
     assert page["diagrams"] == "drawn"
     assert page["drawnDiagrams"] == page["diagramBlocks"]

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Callable
 from typing import Any
 
-from helpers.exercises import Exercise, require
+from helpers import decorators
+from helpers.exercises import Exercise, NotYet, answer_of, require
+
+# The reference solutions carry no annotations: `qN.solution()` prints them for pasting into a
+# notebook that has not met type hints yet (notebook 04 does).
 
 
-def cache(func: Callable[..., Any]) -> Callable[..., Any]:
-    store: dict[tuple[Any, ...], Any] = {}
+# --- q1: a caching decorator ---------------------------------------------------------------------
+
+
+def cache(func):
+    store = {}
 
     @functools.wraps(func)
-    def wrapper(*args: Any) -> Any:
+    def wrapper(*args):
         if args not in store:
             store[args] = func(*args)
         return store[args]
@@ -22,8 +30,8 @@ def cache(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _counted(calls: list[tuple[str, int]]) -> tuple[Callable[[int], int], Callable[[int], int]]:
-    """Two functions that log each real call in `calls`, to see what a cache lets through."""
+def _counted(calls: list[tuple[str, int]]) -> dict[str, Callable[[int], Any]]:
+    """Functions that log each real call in `calls`, to see what a cache lets through."""
 
     def square(n: int) -> int:
         """Return n squared."""
@@ -35,16 +43,27 @@ def _counted(calls: list[tuple[str, int]]) -> tuple[Callable[[int], int], Callab
         calls.append(("cube", n))
         return n**3
 
-    return square, cube
+    def is_even(n: int) -> int:
+        """Return 1 for an even n, 0 for an odd one."""
+        calls.append(("is_even", n))
+        return 1 - n % 2
+
+    def find(n: int) -> None:
+        """Look n up and find nothing."""
+        calls.append(("find", n))
+
+    return {"square": square, "cube": cube, "is_even": is_even, "find": find}
 
 
 def _check_cache(candidate: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
-    require(callable(candidate), "the answer should be a decorator: a function that takes one.")
+    require(
+        callable(candidate), "the answer should be a decorator: a function that takes a function."
+    )
     calls: list[tuple[str, int]] = []
-    square, cube = _counted(calls)
-    cached_square, cached_cube = candidate(square), candidate(cube)
-    require(callable(cached_square), "cache(func) should return a function, the wrapper.")
-    results = [cached_square(n) for n in (3, 3, 4, 3)]
+    originals = _counted(calls)
+    cached = {name: candidate(function) for name, function in originals.items()}
+    require(callable(cached["square"]), "cache(func) should return a function, the wrapper.")
+    results = [answer_of("the cached square(3)", cached["square"], n) for n in (3, 3, 4, 3)]
     require(
         results == [9, 9, 16, 9],
         f"calling the cached square with 3, 3, 4, 3 returned {results}, not [9, 9, 16, 9].",
@@ -56,19 +75,27 @@ def _check_cache(candidate: Callable[[Callable[..., Any]], Callable[..., Any]]) 
         "for [3, 4].",
     )
     require(
-        cached_cube(3) == 27,
+        answer_of("the cached cube(3)", cached["cube"], 3) == 27,
         "the cached cube(3) did not return 27: does every decorated function get its own cache?",
     )
     require(("cube", 3) in calls, "cube(3) was never computed: each function needs its own cache.")
-    name, doc = getattr(cached_square, "__name__", None), getattr(cached_square, "__doc__", None)
+    for falsy, expected in (("is_even", 0), ("find", None)):
+        got = [answer_of(f"the cached {falsy}(3)", cached[falsy], 3) for _ in range(3)]
+        require(
+            got == [expected] * 3, f"the cached {falsy}(3) returned {got}, not {[expected] * 3}."
+        )
+        runs = calls.count((falsy, 3))
+        require(
+            runs == 1,
+            f"{falsy}(3) returns {expected!r}, and the original ran {runs} times for 3 calls: "
+            "does your cache ask whether the arguments are *in* it, or what the stored value is?",
+        )
+    wrapper = cached["square"]
+    name, doc = getattr(wrapper, "__name__", None), getattr(wrapper, "__doc__", None)
     require(
         (name, doc) == ("square", "Return n squared."),
         f"the wrapper calls itself {name!r} with docstring {doc!r}; "
         "functools.wraps(func) keeps the original's.",
-    )
-    require(
-        getattr(cached_square, "__wrapped__", None) is square,
-        "the wrapper has no __wrapped__ pointing to the original; functools.wraps adds it.",
     )
 
 
@@ -91,10 +118,13 @@ q1 = Exercise(
 )
 
 
-def tag(name: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
-    def decorate(func: Callable[..., str]) -> Callable[..., str]:
+# --- q2: a decorator with a parameter ------------------------------------------------------------
+
+
+def tag(name):
+    def decorate(func):
         @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> str:
+        def wrapper(*args, **kwargs):
             return f"<{name}>{func(*args, **kwargs)}</{name}>"
 
         return wrapper
@@ -107,29 +137,57 @@ def _greet(who: str, punctuation: str = "!") -> str:
     return f"Hello, {who}{punctuation}"
 
 
-def _check_tag(
-    candidate: Callable[[str], Callable[[Callable[..., str]], Callable[..., str]]],
-) -> None:
+NO_FACTORY = (
+    'tag("b") must return a decorator: the outer function takes the tag name, and the function '
+    "it returns takes the function to decorate."
+)
+
+
+def _decorated(candidate: Callable[[str], Any], name: str, func: Callable[..., str]) -> Any:
+    """`candidate(name)(func)`, with a reason when a layer of the factory is missing."""
+    decorate = answer_of(f"tag({name!r})", candidate, name)
+    require(callable(decorate), NO_FACTORY)
+    try:
+        return decorate(func)
+    except TypeError as error:
+        if "'str' object is not callable" in str(error):
+            raise NotYet(NO_FACTORY) from error
+        raise
+
+
+def _check_tag(candidate: Callable[[str], Any]) -> None:
     require(callable(candidate), "the answer should be a function that takes a tag name.")
-    decorate = candidate("b")
-    require(callable(decorate), 'tag("b") should return a decorator, a function.')
-    bold = decorate(_greet)
-    require(callable(bold), 'tag("b")(func) should return a function, the wrapper.')
+    bold = _decorated(candidate, "b", _greet)
+    require(
+        callable(bold) and not isinstance(bold, str),
+        f'tag("b")(func) should return a function, the wrapper. {NO_FACTORY}',
+    )
     cases = [
-        (bold("Ada"), "<b>Hello, Ada!</b>", 'tag("b") on greet, called as greet("Ada")'),
+        ('tag("b") on greet, called as greet("Ada")', bold, ("Ada",), {}, "<b>Hello, Ada!</b>"),
         (
-            bold("Ada", punctuation="?"),
-            "<b>Hello, Ada?</b>",
             'the same, called as greet("Ada", punctuation="?")',
+            bold,
+            ("Ada",),
+            {"punctuation": "?"},
+            "<b>Hello, Ada?</b>",
         ),
-        (candidate("em")(_greet)("Bo"), "<em>Hello, Bo!</em>", 'tag("em") on greet("Bo")'),
         (
-            candidate("b")(candidate("i")(_greet))("Ada"),
-            "<b><i>Hello, Ada!</i></b>",
+            'tag("em") on greet("Bo")',
+            _decorated(candidate, "em", _greet),
+            ("Bo",),
+            {},
+            "<em>Hello, Bo!</em>",
+        ),
+        (
             '@tag("b") stacked over @tag("i")',
+            _decorated(candidate, "b", _decorated(candidate, "i", _greet)),
+            ("Ada",),
+            {},
+            "<b><i>Hello, Ada!</i></b>",
         ),
     ]
-    for got, expected, what in cases:
+    for what, wrapper, args, kwargs, expected in cases:
+        got = answer_of(what, functools.partial(wrapper, *args, **kwargs))
         require(got == expected, f"{what} returned {got!r}, not {expected!r}.")
     require(
         getattr(bold, "__name__", None) == "_greet" and bold.__doc__ == "Greet someone.",
@@ -158,7 +216,31 @@ q2 = Exercise(
 )
 
 
+# --- q3: predict the pauses of a retry that gives up ---------------------------------------------
+
 pauses_after_giving_up = [0.5, 1.5, 4.5, 10]
+
+MAX_DELAY = 10
+RETRY_SETTINGS = {
+    "attempts": 5,
+    "base_delay": 0.5,
+    "factor": 3,
+    "max_delay": MAX_DELAY,
+    "jitter": None,
+}
+
+
+def pauses_of_the_experiment() -> list[float]:
+    """The pauses `decorators.retry(**RETRY_SETTINGS)` records around a call that always fails."""
+    pauses: list[float] = []
+
+    @decorators.retry(**RETRY_SETTINGS, sleep=pauses.append)  # type: ignore[arg-type]
+    def always_fails() -> None:
+        raise ConnectionError("down")
+
+    with contextlib.suppress(ConnectionError):
+        always_fails()
+    return pauses
 
 
 def _check_pauses(answer: Any) -> None:
@@ -167,24 +249,23 @@ def _check_pauses(answer: Any) -> None:
         and all(isinstance(x, int | float) and not isinstance(x, bool) for x in answer),
         "the answer should be a list of numbers, the pauses in seconds.",
     )
+    expected = pauses_of_the_experiment()
     require(
-        len(answer) == 4,
+        len(answer) == len(expected),
         f"your list has {len(answer)} pauses; with 5 attempts, there is a pause between each two "
         "of them, and none after the last.",
     )
-    require(
-        math.isclose(answer[0], 0.5),
-        f"the first pause is base_delay, 0.5, not {answer[0]!r}.",
-    )
-    require(
-        all(math.isclose(got, want) for got, want in zip(answer[:3], [0.5, 1.5, 4.5], strict=True)),
-        f"{list(answer)} does not grow by the factor 3 at each step while under the cap.",
-    )
-    require(
-        math.isclose(answer[3], 10),
-        f"the last pause would be 13.5 without the cap; max_delay=10 holds it at 10, "
-        f"not {answer[3]!r}.",
-    )
+    require(math.isclose(answer[0], expected[0]), f"{answer[0]!r} is not the first pause: what is?")
+    for got, want in zip(answer, expected, strict=True):
+        require(
+            got <= MAX_DELAY or math.isclose(got, MAX_DELAY),
+            f"{got!r} is above max_delay: the cap holds every pause at or below it.",
+        )
+        require(
+            math.isclose(got, want),
+            f"{list(answer)} does not follow the schedule: each pause is the one before it times "
+            "factor, until the cap stops it.",
+        )
 
 
 q3 = Exercise(
@@ -202,5 +283,126 @@ q3 = Exercise(
         [0.5, 1.5, 4.5, 10, 10],
         [0.5, 1.0, 2.0, 4.0],
         [1.5, 4.5, 10, 10],
+        [10, 4.5, 1.5, 0.5],
     ],
+)
+
+
+# --- q4: count the calls that fail ---------------------------------------------------------------
+
+
+def count_errors(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        wrapper.calls += 1
+        try:
+            return func(*args, **kwargs)
+        except Exception:
+            wrapper.errors += 1
+            raise
+
+    wrapper.calls = wrapper.errors = 0
+    return wrapper
+
+
+class _Refused(ConnectionError):
+    """The error the checked function raises, so that the check can tell it from any other."""
+
+
+def _check_count_errors(candidate: Callable[[Callable[..., Any]], Any]) -> None:
+    require(
+        callable(candidate), "the answer should be a decorator: a function that takes a function."
+    )
+    raised: list[BaseException] = []
+
+    def connect(port: int, *, timeout: float = 1.0) -> int:
+        """Connect to a port; a negative one is refused."""
+        if port < 0:
+            raised.append(_Refused(f"port {port} refused"))
+            raise raised[-1]
+        return port if timeout > 0 else 0
+
+    counted = answer_of("count_errors(connect)", candidate, connect)
+    require(callable(counted), "count_errors(func) should return a function, the wrapper.")
+    counts = (getattr(counted, "calls", None), getattr(counted, "errors", None))
+    require(
+        counts == (0, 0),
+        f"before any call, the wrapper's (calls, errors) are {counts}, not (0, 0): set both "
+        "attributes on the wrapper before you return it.",
+    )
+    for port, timeout, expected in ((80, 1.0, 80), (8080, 0.0, 0)):
+        case = f"connect({port}, timeout={timeout})"
+        got = answer_of(case, functools.partial(counted, port, timeout=timeout))
+        require(got == expected, f"{case} returned {got!r}, not {expected!r}.")
+    try:
+        counted(-1)
+    except _Refused as error:
+        require(error is raised[-1], "connect(-1) raised a new error, not the original one.")
+    except Exception as error:
+        raise NotYet(
+            f"connect(-1) raised {type(error).__name__}: {error}, not the function's own "
+            "error: let the original through unchanged."
+        ) from error
+    else:
+        raise NotYet("connect(-1) raised nothing: the wrapper swallowed the error; re-raise it.")
+    counts = (getattr(counted, "calls", None), getattr(counted, "errors", None))
+    require(
+        counts == (3, 1),
+        f"after two calls that returned and one that raised, (calls, errors) is {counts}, "
+        "not (3, 1).",
+    )
+    other = answer_of("a second count_errors(connect)", candidate, connect)
+    answer_of("the second wrapper's connect(443)", other, 443)
+    require(
+        (getattr(other, "calls", None), counted.calls) == (1, 3),
+        "a second decorated function shares its counts with the first: each wrapper needs its own.",
+    )
+    require(
+        getattr(counted, "__name__", None) == "connect",
+        f"the wrapper calls itself {getattr(counted, '__name__', None)!r}; functools.wraps(func) "
+        "keeps the original's name.",
+    )
+
+
+def _swallows(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        wrapper.calls += 1
+        try:
+            return func(*args, **kwargs)
+        except Exception:
+            wrapper.errors += 1
+
+    wrapper.calls = wrapper.errors = 0
+    return wrapper
+
+
+def _counts_errors_as_calls_only(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            result = func(*args, **kwargs)
+        except Exception:
+            wrapper.errors += 1
+            raise
+        wrapper.calls += 1
+        return result
+
+    wrapper.calls = wrapper.errors = 0
+    return wrapper
+
+
+q4 = Exercise(
+    "count_errors counts every call and every failure, and lets the error through",
+    _check_count_errors,
+    hints=[
+        "A function is an object: `wrapper.calls = 0` gives it an attribute, and the wrapper can "
+        "change `wrapper.calls` when it runs.",
+        "Count the call first, then call `func` inside `try:`; in `except Exception:`, count the "
+        "error and re-raise it with a bare `raise`.",
+        "Set both counters to 0 before `return wrapper`, and put `@functools.wraps(func)` above "
+        "`def wrapper`.",
+    ],
+    solution=count_errors,
+    wrong=[_swallows, _counts_errors_as_calls_only],
 )

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from helpers.exercises import Exercise, require
@@ -30,9 +34,23 @@ def _check_append_to(candidate: Callable[..., list[Any]]) -> None:
         f'append_to("y", mine) left mine as {mine!r}; it should append to the list it is given.',
     )
     require(returned is mine, "append_to(item, mine) should return the very list it was given.")
+    empty: list[Any] = []
+    returned = candidate("y", empty)
+    require(
+        empty == ["y"] and returned is empty,
+        f'append_to("y", mine) with mine = [] returned {returned!r} and left mine as {empty!r}; '
+        "an empty list the caller passed in is still the caller's list. How does your function "
+        'tell "no list given" apart from "an empty list given"?',
+    )
 
 
 def _shared_default(item: Any, items: list[Any] = []) -> list[Any]:  # noqa: B006 (the trap)
+    items.append(item)
+    return items
+
+
+def _or_empty(item: Any, items: list[Any] | None = None) -> list[Any]:
+    items = items or []  # replaces a caller's empty list too
     items.append(item)
     return items
 
@@ -45,7 +63,7 @@ q1 = Exercise(
         "Use `items=None` as the default, and inside the function: `if items is None: items = []`.",
     ],
     solution=append_to,
-    wrong=[_shared_default, lambda item, items=None: [item]],
+    wrong=[_shared_default, _or_empty, lambda item, items=None: [item]],
 )
 
 
@@ -62,14 +80,20 @@ def make_multipliers(count: int) -> list[Callable[[float], float]]:
 
 def _check_make_multipliers(candidate: Callable[[int], list[Callable[[float], float]]]) -> None:
     require(callable(candidate), "the answer should be a function make_multipliers(count).")
-    multipliers = list(candidate(4))
-    require(len(multipliers) == 4, f"make_multipliers(4) made {len(multipliers)} functions, not 4.")
-    for factor, multiply in enumerate(multipliers):
-        got = multiply(10)
+    for count in (4, 6):
+        multipliers = list(candidate(count))
         require(
-            got == factor * 10,
-            f"make_multipliers(4)[{factor}](10) returned {got!r}, not {factor * 10}: does every "
-            "function see the loop variable's last value?",
+            len(multipliers) == count,
+            f"make_multipliers({count}) made {len(multipliers)} functions, not {count}.",
+        )
+        got = [multiply(10) for multiply in multipliers]
+        expected = [factor * 10 for factor in range(count)]
+        late_binding = all(result == (count - 1) * 10 for result in got)
+        question = ": does every function see the loop variable's last value?"
+        require(
+            got == expected,
+            f"the functions of make_multipliers({count}), called with 10, returned {got}, not "
+            f"{expected}{question if late_binding else '.'}",
         )
     require(list(candidate(0)) == [], "make_multipliers(0) should make an empty list.")
 
@@ -86,6 +110,7 @@ q2 = Exercise(
     wrong=[
         lambda count: [lambda x: factor * x for factor in range(count)],  # noqa: B023 (the trap)
         lambda count: [lambda x, factor=factor: factor + x for factor in range(count)],
+        lambda count: [lambda x, factor=factor: factor * x for factor in range(4)],
     ],
 )
 
@@ -99,6 +124,12 @@ def _check_drop_negatives(candidate: Callable[[list[float]], object]) -> None:
     for before, after in (([-1, -2, 3, -4, -5, 6], [3, 6]), ([5, -1, 0], [5, 0]), ([], [])):
         numbers: list[float] = list(before)
         candidate(numbers)
+        require(
+            numbers != before or before == after,
+            f"after drop_negatives(numbers) with numbers = {before}, the caller's list is "
+            "unchanged. Did your function build a new list and give it a name, instead of "
+            "changing the list it was given?",
+        )
         require(
             numbers == after,
             f"after drop_negatives(numbers) with numbers = {before}, the list is {numbers}, "
@@ -123,4 +154,126 @@ q3 = Exercise(
     ],
     solution=drop_negatives,
     wrong=[_remove_while_iterating, lambda numbers: [n for n in numbers if n >= 0]],
+)
+
+
+class Account:
+    """A balance that many threads may withdraw from at once, never below zero."""
+
+    def __init__(self, balance: int) -> None:
+        self.balance = balance
+        self.lock = threading.Lock()
+
+    def withdraw(self, amount: int) -> bool:
+        with self.lock:  # the check and the change, as one step
+            if self.balance < amount:
+                return False
+            self.balance -= amount
+            return True
+
+
+THREADS, TRIES, OPENING, READ_SECONDS = 4, 50, 100, 0.0001
+
+
+def _withdraw_from_many_threads(account_class: type) -> tuple[int, int]:
+    """Withdraw 1 at a time from a balance of OPENING, from THREADS threads trying TRIES times
+    each; every read of `balance` lets other threads run, as a database read would. Returns the
+    final balance and the number of withdrawals that said yes."""
+
+    class SlowReads(account_class):  # type: ignore[misc, valid-type]
+        @property
+        def balance(self) -> int:
+            value = int(self.__dict__["_stored_balance"])
+            time.sleep(READ_SECONDS)  # the answer travels back; other threads run meanwhile
+            return value
+
+        @balance.setter
+        def balance(self, value: int) -> None:
+            self.__dict__["_stored_balance"] = value
+
+    account = SlowReads(OPENING)
+
+    def withdraw_many(_: int) -> int:
+        return sum(bool(account.withdraw(1)) for _ in range(TRIES))
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        granted = sum(pool.map(withdraw_many, range(THREADS)))
+    return account.balance, granted
+
+
+def _check_account(candidate: type) -> None:
+    shape = "the answer should be the class Account(balance), with a method withdraw(amount)."
+    require(callable(candidate), shape)
+    account = candidate(5)  # a stub's NotImplementedError comes out of its first call
+    require(inspect.isclass(candidate), shape)
+    took = account.withdraw(3)
+    require(
+        bool(took) and account.balance == 2,
+        f"withdraw(3) from a balance of 5 returned {took!r} and left {account.balance!r}; it "
+        "should take the money (balance 2) and return True.",
+    )
+    took = account.withdraw(3)
+    require(
+        not took and account.balance == 2,
+        f"withdraw(3) from a balance of 2 returned {took!r} and left {account.balance!r}; it "
+        "should take nothing and return False.",
+    )
+    balance, granted = _withdraw_from_many_threads(candidate)
+    tried = f"{THREADS} threads withdrew 1 at a time from a balance of {OPENING}"
+    if granted > OPENING:
+        what = f"{granted} withdrawals said yes, more than the money there was"
+    else:
+        what = f"{granted} withdrawals said yes, yet the balance ended at {balance}"
+    require(
+        granted <= OPENING and balance == OPENING - granted,
+        f"{tried}: {what}. Between one thread's look at the balance and its change, another "
+        "thread ran: what would stop it?",
+    )
+    require(
+        granted == OPENING,
+        f"{tried}: only {granted} withdrawals said yes, although the money covered {OPENING}.",
+    )
+
+
+class _Unlocked:
+    def __init__(self, balance: int) -> None:
+        self.balance = balance
+
+    def withdraw(self, amount: int) -> bool:
+        if self.balance < amount:
+            return False
+        self.balance -= amount
+        return True
+
+
+class _LockedChangeOnly(_Unlocked):
+    def __init__(self, balance: int) -> None:
+        super().__init__(balance)
+        self.lock = threading.Lock()
+
+    def withdraw(self, amount: int) -> bool:
+        if self.balance < amount:  # the check happens outside the lock
+            return False
+        with self.lock:
+            self.balance -= amount
+        return True
+
+
+class _NewLockEachCall(_Unlocked):
+    def withdraw(self, amount: int) -> bool:
+        with threading.Lock():  # a lock no other thread ever sees
+            return super().withdraw(amount)
+
+
+q4 = Exercise(
+    "withdraw never overdraws, whatever the threads do",
+    _check_account,
+    hints=[
+        "The GIL keeps Python's own objects intact, not your invariants: a thread can be "
+        "paused between `if self.balance < amount` and `self.balance -= amount`.",
+        "Make one `threading.Lock()` in `__init__`, and put both the check and the change "
+        "inside `with self.lock:`.",
+    ],
+    solution=Account,
+    wrong=[_Unlocked, _LockedChangeOnly, _NewLockEachCall],
 )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from helpers.exercises import Exercise, require
+from helpers.exercises import Exercise, answer_of, require
 from helpers.framework import App, Request, call_wsgi
 
 # q1: match a path against a pattern
@@ -44,25 +44,49 @@ MATCH_CASES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("/posts/<int:id>", "/posts/42", {"id": 42}),
     ("/posts/<int:id>", "/posts/forty-two", None),
     ("/posts/<int:id>", "/posts/-1", None),
+    ("/posts/<int:id>", "/posts/+5", None),  # int() accepts these three; a digits-only rule not
+    ("/posts/<int:id>", "/posts/1_0", None),
+    ("/posts/<int:id>", "/posts/ 7", None),
+    ("/posts/<int:id>", "/posts/٤٢", None),  # Arabic-Indic digits: \d and isdigit() accept them
+    ("/posts/<int:id>", "/posts/²", None),  # isdigit() accepts it, int() does not
     ("/users/<name>/posts/<int:id>", "/users/bo/posts/7", {"name": "bo", "id": 7}),
 ]
+
+
+NOT_ASCII_DIGITS = (
+    " (digits 0-9 only: `\\d` and str.isdigit() also accept the digits of other scripts)"
+)
+INT_IS_LENIENT = " (digits 0-9 only: int() also accepts a sign, '_' between digits, and spaces)"
+
+
+def _why_none(pattern: str, path: str) -> str:
+    """The rule a path breaks, for the cases that test `<int:...>`."""
+    if not path.isascii():
+        return NOT_ASCII_DIGITS
+    if "<int:" in pattern and any(char in path for char in "+-_ "):
+        return INT_IS_LENIENT
+    return ""
 
 
 def _check_match(candidate: Callable[[str, str], Any]) -> None:
     require(callable(candidate), "the answer should be a function match(pattern, path).")
     for pattern, path, expected in MATCH_CASES:
-        got = candidate(pattern, path)
-        require(
-            got == expected and type(got) is type(expected),
-            f"match({pattern!r}, {path!r}) returned {got!r}; expected {expected!r}.",
-        )
-        if expected:
-            for name, value in expected.items():
+        call = f"match({pattern!r}, {path!r})"
+        got = answer_of(call, candidate, pattern, path)
+        if expected is None:
+            require(
+                got is None, f"{call} returned {got!r}; expected None{_why_none(pattern, path)}."
+            )
+            continue
+        require(isinstance(got, dict), f"{call} returned {got!r}; expected the dict {expected!r}.")
+        for name, value in expected.items():
+            if name in got and type(got[name]) is not type(value):
                 require(
-                    type(got[name]) is type(value),
-                    f"match({pattern!r}, {path!r}) gave {name}={got[name]!r}; "
-                    f"`<int:...>` must give an int, {value!r}.",
+                    False,
+                    f"{call} gave {name}={got[name]!r} ({type(got[name]).__name__}); expected "
+                    f"{value!r} ({type(value).__name__}).",
                 )
+        require(got == expected, f"{call} returned {got!r}; expected {expected!r}.")
 
 
 def _match_prefix_only(pattern: str, path: str) -> dict[str, Any] | None:
@@ -81,8 +105,8 @@ q1 = Exercise(
     hints=[
         "Split both strings on '/': a pattern and a path that fit have the same number of pieces.",
         "Walk the pieces in pairs. A piece like `<name>` captures the path's piece; any other "
-        "piece must be equal. `<int:id>` captures only digits (`str.isdigit()`) and stores "
-        "`int(...)`.",
+        "piece must be equal. `<int:id>` captures only digits 0-9 and stores `int(...)` of them; "
+        "check the digits first, since `int()` also accepts '+5', '1_0' and ' 7'.",
         "Return None as soon as one pair does not fit, and the dict of captures at the end.",
     ],
     solution=match,
@@ -105,8 +129,21 @@ def add_item_route(app: App) -> None:
         return {"id": item_id, "name": ITEMS[item_id]}
 
 
+NOT_ITEM_IDS = [
+    ("/items/nine", ""),
+    ("/items/+1", ""),
+    ("/items/1_0", ""),
+    ("/items/%D9%A1", " (%D9%A1 is ١, the Arabic-Indic digit one)"),
+]
+
+
 def _ask(app: App, method: str, path: str) -> tuple[int, Any]:
     response = app.dispatch(Request.from_target(method, path))
+    require(
+        isinstance(response.status, int) and isinstance(response.body, bytes),
+        f"{method} {path} gave a Response with status {response.status!r} and body "
+        f"{response.body!r}: its fields are Response(status, headers, body), the body in bytes.",
+    )
     try:
         return response.status, json.loads(response.body)
     except ValueError:
@@ -122,15 +159,17 @@ def _check_add_item_route(candidate: Callable[[App], None]) -> None:
         got = _ask(app, "GET", f"/items/{item_id}")
         expected = (200, {"id": item_id, "name": name})
         require(got == expected, f"GET /items/{item_id} gave {got}; expected {expected}.")
-    require(
-        _ask(app, "GET", "/items/9")[0] == 404,
-        "GET /items/9 should be a 404 (there is no item 9).",
-    )
-    require(
-        _ask(app, "GET", "/items/nine")[0] == 404,
-        "GET /items/nine should be a 404: the id is an `<int:...>` parameter.",
-    )
-    require(_ask(app, "POST", "/items/1")[0] == 405, "POST /items/1 should be a 405: GET only.")
+    got = _ask(app, "GET", "/items/9")
+    require(got[0] == 404, f"GET /items/9 gave {got}; it should be a 404 (there is no item 9).")
+    for path, note in NOT_ITEM_IDS:
+        got = _ask(app, "GET", path)
+        require(
+            got[0] == 404,
+            f"GET {path} gave {got}; it should be a 404{note}: the id is an `<int:...>` "
+            "parameter, digits 0-9 only.",
+        )
+    got = _ask(app, "POST", "/items/1")
+    require(got[0] == 405, f"POST /items/1 gave {got}; it should be a 405: the route is GET only.")
     require(_ask(app, "GET", "/") == (200, "shop front"), "the app's other route stopped working.")
 
 
@@ -178,19 +217,52 @@ def greeting_app(environ: dict[str, Any], start_response: Callable[..., Any]) ->
     return [body]
 
 
+GREETINGS = (
+    ("name=Ada", "Hello, Ada!"),
+    ("", "Hello, world!"),
+    ("name=Grace", "Hello, Grace!"),
+    ("name=Zo%C3%AB", "Hello, Zoë!"),  # a query string arrives percent-encoded
+    ("lang=en", "Hello, world!"),  # other parameters are not the name
+    ("lang=en&name=Ada", "Hello, Ada!"),
+    ("name=Ada&lang=en", "Hello, Ada!"),
+    ("name=Ada+Lovelace", "Hello, Ada Lovelace!"),  # in a query string, + is a space
+)
+
+
+def _query_note(query: str, body: bytes) -> str:
+    """What the query string holds that a wrong answer may have missed."""
+    if b"%" in body:
+        return " (the query string is percent-encoded)"
+    if "+" in query:
+        return " (in a query string, + stands for a space)"
+    if "lang=" in query:
+        return " (a query string may hold other parameters, joined by &)"
+    return ""
+
+
 def _check_greeting_app(candidate: Callable[..., Any]) -> None:
     require(callable(candidate), "the answer should be a function greeting_app(environ, ...).")
-    for query, expected in (("name=Ada", "Hello, Ada!"), ("", "Hello, world!")):
-        status, headers, body = call_wsgi(candidate, "GET", f"/?{query}")
+    for query, expected in GREETINGS:
+        try:
+            status, headers, body = call_wsgi(candidate, "GET", f"/?{query}")
+        except NotImplementedError:
+            raise
+        except AssertionError as error:  # wsgiref.validate found a breach of PEP 3333
+            reason = str(error).rstrip(".")
+            require(False, f"with query {query!r}, wsgiref.validate refused the app: {reason}.")
+        except Exception as error:
+            require(False, f"with query {query!r}, your app raised {type(error).__name__}: {error}")
         require(status == "200 OK", f"the status is {status!r}; expected '200 OK'.")
         require(
             body == expected.encode(),
-            f"with query {query!r} the body is {body!r}; expected {expected.encode()!r}.",
+            f"with query {query!r} the body is {body!r}; expected {expected.encode()!r}, the "
+            f"text in UTF-8{_query_note(query, body)}.",
         )
+        length = {name.lower(): value for name, value in headers.items()}.get("content-length")
         require(
-            headers.get("Content-Length") == str(len(body)),
-            f"the Content-Length header should be {len(body)}; got "
-            f"{headers.get('Content-Length')!r}.",
+            length == str(len(body)),
+            f"with query {query!r} the Content-Length header should be {len(body)}, the number "
+            f"of bytes in the body; got {length!r}.",
         )
 
 
@@ -205,6 +277,14 @@ def _greeting_app_without_length(
     return greeting_app(environ, start_without_length)
 
 
+def _greeting_app_for_ada_only(
+    environ: dict[str, Any], start_response: Callable[..., Any]
+) -> list[bytes]:
+    """Wrong: knows one name by heart instead of reading it."""
+    name = "Ada" if "name=Ada" in environ.get("QUERY_STRING", "") else "world"
+    return greeting_app({**environ, "QUERY_STRING": f"name={name}"}, start_response)
+
+
 def _greeting_app_ignoring_name(
     environ: dict[str, Any], start_response: Callable[..., Any]
 ) -> list[bytes]:
@@ -217,10 +297,14 @@ q3 = Exercise(
     _check_greeting_app,
     hints=[
         "The name is in environ['QUERY_STRING'], for example 'name=Ada'; "
-        "urllib.parse.parse_qs turns it into {'name': ['Ada']}.",
-        "Encode the text to bytes, call start_response('200 OK', headers) with a Content-Type "
-        "and a Content-Length (the length of the bytes, as a string), then return [body].",
+        "urllib.parse.parse_qs turns it into {'name': ['Ada']}, and decodes percent-escapes "
+        "such as 'Zo%C3%AB' on the way.",
+        "A query string can hold several parameters, such as 'lang=en&name=Ada', and writes a "
+        "space as '+': let parse_qs do the splitting and the decoding.",
+        "Encode the text in UTF-8, call start_response('200 OK', headers) with a Content-Type "
+        "and a Content-Length (the length of the bytes, not of the text, as a string), then "
+        "return [body].",
     ],
     solution=greeting_app,
-    wrong=[_greeting_app_without_length, _greeting_app_ignoring_name],
+    wrong=[_greeting_app_without_length, _greeting_app_ignoring_name, _greeting_app_for_ada_only],
 )

@@ -7,13 +7,20 @@ as the multiwindow alerts of deploy/prometheus/shortener-alerts.yml do, when to 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
+from typing import TypeGuard
 
 from helpers.exercises import Exercise, NotYet, require
 
 
+def _is_number(value: object) -> TypeGuard[numbers.Real]:
+    """An int, a float, a Fraction or a numpy number; not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def _close(got: object, expected: float) -> bool:
-    return isinstance(got, int | float) and math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12)
+    return _is_number(got) and math.isclose(float(got), expected, rel_tol=1e-9, abs_tol=1e-12)
 
 
 # q1: the error budget
@@ -28,10 +35,17 @@ def _check_error_budget(candidate: Callable[[int, float], float]) -> None:
     for total, objective in [(1_000_000, 0.999), (10_000, 0.99), (5_000, 0.9995), (0, 0.999)]:
         got = candidate(total, objective)
         expected = error_budget(total, objective)
+        whole = _is_number(got) and float(got).is_integer()
+        if whole and not _close(got, expected) and abs(float(got) - expected) < 1:
+            raise NotYet(
+                f"error_budget({total}, {objective}) returned {got!r}, a whole number: the budget "
+                "may be fractional (an average over many periods); do not round it."
+            )
         require(
             _close(got, expected),
-            f"error_budget({total}, {objective}) returned {got!r}; the budget is the share of "
-            f"requests allowed to be bad, {expected:g} here.",
+            f"error_budget({total}, {objective}) returned {got!r}, expected {expected:g}: the "
+            "budget is the number of requests the objective allows to be bad, out of "
+            f"{total:,}.",
         )
 
 
@@ -63,16 +77,30 @@ def _check_burn_rate(candidate: Callable[[int, int, float], float]) -> None:
     for bad, total, objective in [(1, 1000, 0.999), (144, 10_000, 0.999), (30, 1000, 0.99)]:
         got = candidate(bad, total, objective)
         expected = burn_rate(bad, total, objective)
+        if total and _close(got, bad / total):
+            raise NotYet(
+                f"burn_rate({bad}, {total}, {objective}) returned {got!r}, the share of bad "
+                "requests, which does not depend on the objective yet: the same share spends a "
+                "99.9 % objective's budget ten times as fast as a 99 % one's."
+            )
         require(
             _close(got, expected),
-            f"burn_rate({bad}, {total}, {objective}) returned {got!r}; expected {expected:g}: the "
-            "share of bad requests divided by the share the objective allows.",
+            f"burn_rate({bad}, {total}, {objective}) returned {got!r}; expected {expected:g}. At "
+            "burn rate 1 the budget lasts exactly the whole period, at 2 half of it.",
         )
     try:
         quiet = candidate(0, 0, 0.999)
     except ZeroDivisionError:
-        raise NotYet("with no requests at all nothing burns: return 0.0, not a crash.") from None
-    require(_close(quiet, 0.0), f"burn_rate(0, 0, 0.999) returned {quiet!r}; expected 0.")
+        raise NotYet(
+            "burn_rate(0, 0, 0.999) divided by zero: with no requests at all, return 0.0 or "
+            "math.nan, not a crash."
+        ) from None
+    require(
+        _close(quiet, 0.0) or (isinstance(quiet, float) and math.isnan(quiet)),
+        f"burn_rate(0, 0, 0.999) returned {quiet!r}; with no requests nothing burns: 0.0, or "
+        "math.nan for 'no ratio' as PromQL answers (a NaN is above no threshold, so no alert "
+        "fires either).",
+    )
 
 
 q2 = Exercise(
@@ -81,7 +109,7 @@ q2 = Exercise(
     hints=[
         "A burn rate of 1 spends the budget exactly by the end of the period; 14.4 spends a "
         "30-day budget in about two days.",
-        "(bad / total) / (1 - objective), and 0.0 when total is 0.",
+        "(bad / total) / (1 - objective), and 0.0 (or math.nan) when total is 0.",
     ],
     solution=burn_rate,
     wrong=[
@@ -100,23 +128,39 @@ def should_page(long_ratio: float, short_ratio: float, factor: float, objective:
 
 
 CASES = [
-    # long window, short window, expected: a burst that is over, a fresh burst, a steady burn
-    ((0.02, 0.0, 14.4, 0.999), False),
-    ((0.001, 0.5, 14.4, 0.999), False),
-    ((0.02, 0.03, 14.4, 0.999), True),
-    ((0.007, 0.007, 6, 0.999), True),
-    ((0.005, 0.007, 6, 0.999), False),
+    # long window, short window, factor, objective; expected; what the case is
+    ((0.02, 0.0, 14.4, 0.999), False, "a burst that is over: nothing bad in the short window"),
+    ((0.02, 0.005, 14.4, 0.999), False, "a burst dying down: the short window is under the bar"),
+    ((0.001, 0.5, 14.4, 0.999), False, "a fresh blip that has not mattered over the long window"),
+    ((0.02, 0.03, 14.4, 0.999), True, "a burst still going on, over both windows"),
+    ((0.007, 0.007, 6, 0.999), True, "a steady burn at 7x, over both windows"),
+    ((0.005, 0.007, 6, 0.999), False, "a burn at 5x over the long window, under this rule's 6x"),
+    ((0.05, 0.05, 14.4, 0.99), False, "a burn at 5x of a 99 % objective, under this rule's 14.4x"),
+    ((0.004, 0.004, 6, 0.9995), True, "a burn at 8x of a 99.95 % objective, over this rule's 6x"),
 ]
+
+
+BOOL_NAMES = frozenset({"bool", "bool_"})  # numpy 2 names it bool, numpy 1 bool_
+
+
+def _is_bool(value: object) -> bool:
+    """True and False, and numpy's np.True_ and np.False_ (what a numpy comparison returns)."""
+    kind = type(value)
+    return isinstance(value, bool) or (kind.__module__ == "numpy" and kind.__name__ in BOOL_NAMES)
 
 
 def _check_should_page(candidate: Callable[[float, float, float, float], bool]) -> None:
     require(callable(candidate), "the answer should be a function should_page(...).")
-    for arguments, expected in CASES:
+    for arguments, expected, case in CASES:
         got = candidate(*arguments)
         require(
-            got is expected,
-            f"should_page{arguments} returned {got!r}; expected {expected}. Both windows must "
-            "burn faster than factor x (1 - objective).",
+            _is_bool(got),
+            f"should_page{arguments} returned {got!r}, of type {type(got).__name__}: return a bool "
+            "(True or False), which is what a comparison gives.",
+        )
+        require(
+            bool(got) is expected,
+            f"should_page{arguments} returned {got!r}; expected {expected}, for {case}.",
         )
 
 

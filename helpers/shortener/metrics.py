@@ -58,14 +58,17 @@ REQUESTS = Counter(
     "HTTP requests answered, by route template and status class.",
     ["route", "status_class"],
 )
+# By status class, so that a latency objective can count the successful answers only: the fast
+# 5xx of an outage would otherwise make the latency look better (`status_class!="5xx"`).
 REDIRECT_SECONDS = Histogram(
     "shortener_redirect_duration_seconds",
-    "Time to answer GET /<code>, fast path and Flask alike, whatever the status.",
+    "Time to answer GET /<code>, fast path and Flask alike, by status class.",
+    ["status_class"],
     buckets=LATENCY_BUCKETS,
 )
 IN_PROGRESS = Gauge(
     "shortener_http_requests_in_progress",
-    "Requests being answered right now (saturation), summed over live workers.",
+    "Requests being answered right now, the scrape reading it included, summed over live workers.",
     multiprocess_mode="livesum",
 )
 LINKS_CREATED = Counter("shortener_links_created", "Links created.")
@@ -108,7 +111,7 @@ def count_request(route: str, status: int, seconds: float) -> None:
     """Count one answered request; time it too if it was a redirect."""
     REQUESTS.labels(route=route, status_class=status_class(status)).inc()
     if route == REDIRECT_ROUTE:
-        REDIRECT_SECONDS.observe(seconds)
+        REDIRECT_SECONDS.labels(status_class=status_class(status)).observe(seconds)
 
 
 def reject(reason: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -25,6 +26,7 @@ from flask.testing import FlaskClient
 
 from helpers import deploy, monitoring, net
 from helpers.shortener import metrics
+from helpers.shortener.store import sqlite
 
 from .support import create
 
@@ -71,6 +73,26 @@ def test_requests_are_counted_by_route_template_and_status_class(client: FlaskCl
     assert delta(REQUESTS, route="unmatched", status_class="4xx") == 1
     assert delta(REDIRECTS_TIMED) == 2
     assert delta("shortener_redirect_duration_seconds_bucket", le="+Inf") == 2
+
+
+def test_redirects_are_timed_by_status_class_so_a_latency_objective_can_leave_5xx_out(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = create(client)["code"]
+
+    def locked(*_args: Any, **_kwargs: Any) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    def visit() -> None:
+        assert client.get(f"/{code}").status_code == 302
+        assert client.get("/nO-such-code").status_code == 404
+        monkeypatch.setattr(sqlite, "find_link", locked)
+        assert client.get("/abcdefg").status_code == 503
+
+    delta = change(client, visit)
+    assert delta(REDIRECTS_TIMED, status_class="3xx") == 1
+    assert delta(REDIRECTS_TIMED, status_class="4xx") == 1
+    assert delta(REDIRECTS_TIMED, status_class="5xx") == 1
 
 
 def test_creations_and_rejections_are_counted_by_reason(client: FlaskClient) -> None:
