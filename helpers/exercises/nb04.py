@@ -176,9 +176,9 @@ THREADS, TRIES, OPENING, READ_SECONDS = 4, 50, 100, 0.0001
 
 
 def _withdraw_from_many_threads(account_class: type) -> tuple[int, int]:
-    """Withdraw 1 at a time from a balance of OPENING, from THREADS threads trying TRIES times
-    each; every read of `balance` lets other threads run, as a database read would. Returns the
-    final balance and the number of withdrawals that said yes."""
+    """Withdraw 1 at a time from a balance of OPENING, from THREADS threads started together and
+    trying TRIES times each; every read of `balance` lets other threads run, as a database read
+    would. Returns the final balance and the number of withdrawals that said yes."""
 
     class SlowReads(account_class):  # type: ignore[misc, valid-type]
         @property
@@ -192,8 +192,10 @@ def _withdraw_from_many_threads(account_class: type) -> tuple[int, int]:
             self.__dict__["_stored_balance"] = value
 
     account = SlowReads(OPENING)
+    start = threading.Barrier(THREADS)  # all threads begin together, so their calls overlap
 
     def withdraw_many(_: int) -> int:
+        start.wait(timeout=10)
         return sum(bool(account.withdraw(1)) for _ in range(TRIES))
 
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
