@@ -118,10 +118,10 @@ def measure_setup(setup: Setup, stores: Stores, settings: Settings, exponent: fl
     return result
 
 
-def run(settings: Settings, stores: Stores, rounds: int, exponent: float) -> dict[str, Result]:
-    """Measure every setup `rounds` times, alternating; keep each one's best round."""
+def run(settings: Settings, stores: Stores, exponent: float) -> dict[str, Result]:
+    """Measure every setup `settings.rounds` times, alternating; keep each one's best round."""
     best: dict[str, Result] = {}
-    for _ in range(rounds):
+    for _ in range(settings.rounds):
         for setup in SETUPS:
             result = measure_setup(setup, stores, settings, exponent)
             kept = best.get(setup.name)
@@ -159,8 +159,7 @@ def shared_stores() -> Iterator[Stores]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark, print the tables; 0 when every goal is met, 1 if not, 2 if it cannot."""
-    parser = argument_parser(__doc__.splitlines()[0], links=1000)
-    parser.add_argument("--rounds", type=int, default=2, help="measurements per setup, best kept")
+    parser = argument_parser(__doc__.splitlines()[0], links=1000, rounds=2)
     parser.add_argument(
         "--zipf", type=float, default=ZIPF_EXPONENT, help="skew of the links' popularity"
     )
@@ -172,10 +171,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = settings_from(args)
     print(
         f"{describe(settings)}; {settings.links} links, Zipf exponent {args.zipf:g}, "
-        f"best of {args.rounds} round(s)\n"
+        f"best of {settings.rounds} round(s)\n"
     )
     with shared_stores() as stores:
-        results = run(settings, stores, args.rounds, args.zipf)
+        results = run(settings, stores, args.zipf)
     goal_list = goals(results)
     print(report(results, goal_list))
     return 0 if all(goal.met for goal in goal_list) else 1

@@ -3,9 +3,13 @@
 Where the lines go is the deployment's choice, made once with `configure()`: the gunicorn
 configuration sends them to standard error, where the process manager collects them.
 Unconfigured, as in a notebook or a test, nothing is written and the fast path builds nothing.
-Each line is written straight to its stream, with one `write` and a flush, and not through
-`logging`: a log record and the lookup of its caller cost more than the rest of a fast redirect
-(bench/README.md).
+Lines are written straight to their stream, not through `logging`: a log record and the lookup
+of its caller cost more than the rest of a fast redirect (bench/README.md). Each line is written
+and flushed at once, or, configured with `every=`, gathered and written together every so many
+seconds by a thread, as nginx's `access_log ... buffer= flush=` does: a write is a system call,
+and under gunicorn every system call of a request hands the worker's GIL to its other thread
+(bench/README.md). Invariants: lines stay whole and in order; a normal exit writes what is
+pending; a SIGKILL loses at most `every` seconds of lines.
 
 Each line carries a request id: the client's X-Request-ID header when it is a sensible one (so a
 request can be followed through a proxy or another service), else a new random one. It is sent
@@ -15,9 +19,10 @@ back in the X-Request-ID response header, so a user reporting a problem can quot
 
 from __future__ import annotations
 
+import atexit
 import json
+import random
 import re
-import secrets
 import threading
 from datetime import UTC, datetime
 from typing import TextIO
@@ -28,24 +33,41 @@ VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 FIELDS = ("time", "method", "path", "status", "duration_ms", "request_id", "remote_addr")
 
 _stream: TextIO | None = None
-_writing = threading.Lock()  # the threads of a worker write whole lines, one at a time
+_every: float | None = None  # None: each line at once; else the seconds between writes
+_pending: list[str] = []  # the lines not written yet, when they are gathered
+_writing = threading.Lock()  # guards the three above: lines stay whole and in order
+_stop_writer = threading.Event()  # tells the writing thread, if there is one, to stop
 
 
 def request_id_from(header: str | None) -> str:
     """The incoming id if it is 8 to 128 safe characters, else a new random one (32 hex digits).
 
     Anything else is replaced rather than logged: a client must not be able to write newlines
-    or quotes into the logs, nor make them huge.
+    or quotes into the logs, nor make them huge. A new id need only be unique, not secret, so it
+    comes from `random`, whose generator is seeded anew in every forked process (gunicorn's
+    workers never repeat each other) and asks the system for nothing, where `secrets` reads the
+    kernel's random source on every request.
     """
     if header is not None and VALID_REQUEST_ID.fullmatch(header):
         return header
-    return secrets.token_hex(16)
+    return f"{random.getrandbits(128):032x}"
 
 
-def configure(stream: TextIO | None) -> None:
-    """Write the access lines to `stream` from now on; None writes none."""
-    global _stream
-    _stream = stream
+def configure(stream: TextIO | None, *, every: float | None = None) -> None:
+    """Write the access lines to `stream` from now on, or none if it is None: each line at once,
+    or, with `every`, all the lines of the last `every` seconds together, from a thread."""
+    global _stream, _every, _stop_writer
+    if every is not None and every <= 0:
+        raise ValueError(f"every must be a positive number of seconds, got {every!r}")
+    flush()  # what is pending belongs to the stream it was meant for
+    _stop_writer.set()
+    with _writing:
+        _stream, _every = stream, every
+    if stream is not None and every is not None:
+        _stop_writer = threading.Event()
+        threading.Thread(
+            target=_write_every, args=(every, _stop_writer), name="access-log", daemon=True
+        ).start()
 
 
 def enabled() -> bool:
@@ -63,8 +85,26 @@ def log_request(
     values = (_now(), method, path, status, round(seconds * 1000, 3), request_id, remote_addr)
     line = json.dumps(dict(zip(FIELDS, values, strict=True)), separators=(",", ":")) + "\n"
     with _writing:
-        stream.write(line)
-        stream.flush()
+        if _every is None:
+            stream.write(line)
+            stream.flush()
+        else:
+            _pending.append(line)
+
+
+@atexit.register
+def flush() -> None:
+    """Write the pending lines now (at exit, this runs by itself)."""
+    with _writing:
+        if _pending and _stream is not None:
+            _stream.write("".join(_pending))
+            _stream.flush()
+        _pending.clear()
+
+
+def _write_every(seconds: float, stop: threading.Event) -> None:
+    while not stop.wait(seconds):
+        flush()
 
 
 def _now() -> str:

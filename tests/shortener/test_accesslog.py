@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +16,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from helpers import net
 from helpers.shortener import accesslog
 
 from .support import create
@@ -94,3 +98,74 @@ def test_lines_from_many_threads_stay_whole(lines: io.StringIO) -> None:
         thread.join()
     paths = {line["path"] for line in logged(lines)}
     assert paths == {f"/t{thread}/{number}" for thread in range(8) for number in range(200)}
+
+
+def test_gathered_lines_are_written_together_every_interval() -> None:
+    stream = io.StringIO()
+    accesslog.configure(stream, every=0.2)
+    try:
+        for number in range(3):
+            accesslog.log_request(
+                method="GET",
+                path=f"/g{number}",
+                status=302,
+                seconds=0.001,
+                request_id="x" * 32,
+                remote_addr="127.0.0.1",
+            )
+        assert stream.getvalue() == ""  # gathered, not written yet
+        assert net.wait_until(lambda: len(logged(stream)) == 3, timeout=2.0)
+        assert [line["path"] for line in logged(stream)] == ["/g0", "/g1", "/g2"]
+    finally:
+        accesslog.configure(None)
+
+
+def test_reconfiguring_writes_what_is_pending_to_the_old_stream() -> None:
+    old, new = io.StringIO(), io.StringIO()
+    accesslog.configure(old, every=60.0)  # the thread would wait a minute
+    accesslog.log_request(
+        method="GET",
+        path="/pending",
+        status=302,
+        seconds=0.0,
+        request_id="y" * 32,
+        remote_addr="127.0.0.1",
+    )
+    accesslog.configure(new)
+    accesslog.configure(None)
+    assert [line["path"] for line in logged(old)] == ["/pending"]
+    assert new.getvalue() == ""
+
+
+def test_a_normal_exit_writes_the_pending_lines() -> None:
+    program = (
+        "import sys\n"
+        "from helpers.shortener import accesslog\n"
+        "accesslog.configure(sys.stdout, every=60.0)\n"
+        "accesslog.log_request(method='GET', path='/at-exit', status=302, seconds=0.0,"
+        " request_id='z' * 32, remote_addr='127.0.0.1')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=30, check=True
+    )
+    assert json.loads(done.stdout)["path"] == "/at-exit"
+
+
+@pytest.mark.parametrize("every", [0, -1.0])
+def test_a_senseless_interval_is_refused(every: float) -> None:
+    with pytest.raises(ValueError, match="positive"):
+        accesslog.configure(io.StringIO(), every=every)
+
+
+def test_forked_workers_make_different_request_ids() -> None:
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: one new id into the pipe, and out without any clean-up
+        os.write(writing, accesslog.request_id_from(None).encode())
+        os._exit(0)
+    os.close(writing)
+    os.waitpid(child, 0)
+    with os.fdopen(reading) as pipe:
+        from_child = pipe.read()
+    assert RANDOM_ID.fullmatch(from_child)
+    assert from_child != accesslog.request_id_from(None)

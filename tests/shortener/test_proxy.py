@@ -90,8 +90,8 @@ def create_from(
 
 
 def logged_address(server: net.BackgroundProcess, request_id: str) -> str:
-    """The `remote_addr` of the access line of request `request_id` (the worker writes it just
-    after answering, so it may take a moment to appear)."""
+    """The `remote_addr` of the access line of request `request_id` (a worker writes its lines
+    every 0.2 s, so it may take a moment to appear)."""
     assert net.wait_until(lambda: f'"{request_id}"' in server.log(), timeout=TIMEOUT), (
         f"no access line for {request_id}:\n{server.log()}"
     )
