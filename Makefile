@@ -103,10 +103,13 @@ test: $(STAMP)
 test-notebooks: $(STAMP)
 	$(call two_phases,notebooks,$(filter notebooks/%,$(SERIAL_TESTS)))
 
+# Widget state is not stored: a page with it would load the widgets' renderer from a CDN (the
+# site reaches nothing off the machine); a control draws once it is moved, in JupyterLab.
 execute: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=300 \
-		--ExecutePreprocessor.record_timing=False $(or $(NB),$(NOTEBOOKS))
+		--ExecutePreprocessor.record_timing=False --ExecutePreprocessor.store_widget_state=False \
+		$(or $(NB),$(NOTEBOOKS))
 
 lint: $(STAMP)
 	$(BIN)/ruff check helpers tests notebooks

@@ -49,8 +49,9 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 class RequestError(Exception):
     """The bytes a client sent are not a request this framework reads; `status` says why.
 
-    400 for bytes that are not a valid HTTP/1.x request, 501 for a chunked body: valid HTTP/1.1
-    (every HTTP/1.1 server must read it), but this small server only reads `Content-Length` bodies.
+    400 for bytes that are not a valid HTTP/1.x request (an HTTP/1.1 request without `Host`
+    included), 501 for a chunked body: valid HTTP/1.1 (every HTTP/1.1 server must read it), but
+    this small server only reads `Content-Length` bodies.
     """
 
     def __init__(self, message: str, status: int = 400) -> None:
@@ -309,17 +310,22 @@ class App:
 
 
 def read_request(connection: socket.socket) -> Request:
-    """Read one HTTP/1.x request: the head up to the blank line, then `Content-Length` bytes."""
+    """Read one HTTP/1.x request: the head up to the blank line, then `Content-Length` bytes.
+
+    The body is read before the `Host` check, so that a refused request leaves no unread bytes.
+    """
     head, rest = _read_head(connection)
     request_line, *header_lines = head.decode("latin-1").split("\r\n")
     parts = request_line.split(" ")
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
         raise RequestError(f"not an HTTP/1.x request line: {request_line!r}")
-    method, target, _version = parts
+    method, target, version = parts
     headers = parse_headers(header_lines)
     if "transfer-encoding" in headers:
         raise RequestError("this server does not read chunked bodies", 501)
     body = _read_body(connection, rest, _content_length(headers))
+    if version == "HTTP/1.1" and "host" not in headers:  # RFC 9112, section 3.2: a 400
+        raise RequestError("an HTTP/1.1 request must send a Host header")
     return Request.from_target(method, target, headers, body)
 
 

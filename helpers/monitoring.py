@@ -4,7 +4,8 @@ What Prometheus itself does at every scrape, in a few lines: prometheus_client's
 text format, and each sample becomes one entry, keyed by its name and its labels. Then the
 quantiles of a histogram, as PromQL's `histogram_quantile` computes them, from the buckets of the
 series its labels choose or from raw values put into buckets; and a synthetic probe: a
-customer's round trip (create, then follow) timed from outside the service.
+customer's round trip (create, then follow) timed from outside the service; and the four golden
+signals on one figure.
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ from __future__ import annotations
 import bisect
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from helpers.net import LOOPBACK
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 Labels = frozenset[tuple[str, str]]
 Samples = dict[tuple[str, Labels], float]
@@ -131,3 +136,50 @@ def probe(base_url: str, timeout: float = 2.0) -> ProbeResult:
     except requests.RequestException as error:
         return ProbeResult(False, time.perf_counter() - started, type(error).__name__)
     return ProbeResult(True, time.perf_counter() - started)
+
+
+def plot_golden_signals(
+    found: Mapping[str, Sequence[float]],
+    title: str,
+    *,
+    buckets: Sequence[float],
+    objective_ms: float = 50.0,
+) -> Figure:
+    """The four golden signals of `found` (lists by signal name, one value per window between two
+    scrapes, as notebook 13's `signals` makes them) against time, on a 2 x 2 grid. A NaN (a window
+    without requests) is a gap, and the windows without requests are shaded on the error panel.
+    The latency panel has the first bucket bounds (s) in grey and the objective in red."""
+    import matplotlib.pyplot as plt  # here, so that importing this module needs no matplotlib
+
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6), sharex=True)
+    (traffic, errors), (latency, saturation) = axes
+    t = list(found["time"])
+    traffic.plot(t, found["traffic"], marker=".")
+    traffic.set(title="traffic (redirects/s)", ylim=(0, None))
+    errors.plot(t, found["errors"], marker=".", color="tab:red")
+    for start, end, n in zip([0.0, *t], t, found["requests"], strict=False):
+        if n == 0:  # no requests, no error ratio: shaded, and the line has a gap
+            errors.axvspan(start, end, color="lightgrey")
+    top = max([0.05, *(e for e in found["errors"] if not math.isnan(e))]) * 1.1
+    errors.set(title="errors (share of 5xx; grey: no requests)", ylim=(-top / 20, top))
+    for key in ("mean", "p50", "p99"):
+        latency.plot(t, found[key], marker=".", label=key)
+    for bound in buckets[:5]:
+        latency.axhline(bound * 1000, color="grey", linewidth=0.6)
+    latency.axhline(
+        objective_ms, color="red", linestyle="--", label=f"objective: {objective_ms:g} ms"
+    )
+    latency.set(title="latency, successful redirects (ms; grey: buckets)", yscale="log")
+    ticks = [0.1, 1, 2.5, 5, 10, 25, 50]
+    latency.set_yticks(ticks, labels=[f"{tick:g}" for tick in ticks])
+    latency.minorticks_off()
+    saturation.plot(t, found["cpu"], marker=".", label="process CPU (cores)")
+    saturation.plot(t, found["in flight"], marker=".", label="redirects in flight, mean")
+    saturation.plot(t, found["at scrape"], "x", label="in flight at the scrape, itself left out")
+    saturation.set(title="saturation", ylim=(-0.05, None))
+    for ax in (latency, saturation):
+        ax.legend(fontsize=8, loc="best")
+        ax.set_xlabel("seconds since the first scrape")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

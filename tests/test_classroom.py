@@ -216,9 +216,19 @@ def test_the_table_has_a_row_per_notebook_and_the_reasons(
     grades: dict[str, grading.NotebookGrade],
 ) -> None:
     lines = grading.table([grades["alice"], grades["bob"]]).splitlines()
-    assert lines[0].split() == ["notebook", "q1", "q2", "passed", "cells", "that", "raised"]
-    assert lines[1].split() == [START, "pass", "not", "attempted", "1/2", "0"]
-    assert lines[2].split() == [START, "not", "yet", "not", "attempted", "0/2", "2"]
+    assert lines[0].split() == ["notebook", "q1", "q2", "q3", "passed", "cells", "that", "raised"]
+    assert lines[1].split() == [START, "pass", "not", "attempted", "not", "attempted", "1/3", "0"]
+    assert lines[2].split() == [
+        START,
+        "not",
+        "yet",
+        "not",
+        "attempted",
+        "not",
+        "attempted",
+        "0/3",
+        "2",
+    ]
     assert lines[3] == ""
     assert lines[4].startswith(f"{START} q1: not yet: loopback_url(8000) returned")
 

@@ -173,8 +173,15 @@ def _reverse_then_fail(connection: socket.socket, address: object) -> None:
         ),
         (lambda connection, address: connection.sendall(b"olleh"), "b'stressed'"),
         (lambda connection: connection.sendall(b""), "takes 1 positional argument"),
-        (_receive_forever, "never came to an end"),
+        (_receive_forever, "your handler had still not returned"),
         (_reverse_then_fail, "raised ValueError: after the answer"),
+        (_reverse_as_text, "the text reversed, not the bytes"),
+        (
+            lambda connection, address: connection.sendall(
+                connection.recv(64)[::-1].decode().encode()
+            ),
+            "need not be valid text",
+        ),
     ],
 )
 def test_nb00_q2_says_what_the_client_saw(answer: Callable[..., object], reason: str) -> None:
@@ -183,6 +190,88 @@ def test_nb00_q2_says_what_the_client_saw(answer: Callable[..., object], reason:
     assert feedback.status is Status.NOT_YET, feedback
     assert reason in feedback.message
     assert "[::-1]" not in feedback.message
+
+
+def _meets_with_versions(line: str) -> bool:
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    requirement = Requirement(line)
+    return Version(metadata.version(requirement.name)) in requirement.specifier
+
+
+def _meets_part_by_part(line: str) -> bool:
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    requirement = Requirement(line)
+    installed = metadata.distribution(requirement.name).version
+    return all(specifier.contains(installed) for specifier in requirement.specifier)
+
+
+def _meets_by_filter(line: str) -> bool:
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    requirement = Requirement(line)
+    return bool(list(requirement.specifier.filter([metadata.version(requirement.name)])))
+
+
+@pytest.mark.parametrize("answer", [_meets_with_versions, _meets_part_by_part, _meets_by_filter])
+def test_nb00_q3_other_correct_answers_pass(answer: Callable[[str], bool]) -> None:
+    feedback = EXERCISES["nb00.q3"].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+def _meets_as_text(line: str) -> bool:
+    from importlib import metadata
+
+    for operator_, compare in (("==", str.__eq__), (">=", str.__ge__), ("<", str.__lt__)):
+        name, found, version = line.partition(operator_)
+        if found:
+            return bool(compare(metadata.version(name), version))
+    return True
+
+
+def _meets_the_first_part_only(line: str) -> bool:
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    requirement = Requirement(line)
+    first = sorted(requirement.specifier, key=str)[:1]
+    return all(specifier.contains(metadata.version(requirement.name)) for specifier in first)
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (lambda line: True, "2.4.1 does not meet ==2.4."),
+        (_meets_as_text, "'3.10.2' >= '3.9' is False for strings"),
+        (_meets_the_first_part_only, "every part of the line must hold"),
+        (lambda line: "yes", "it should return True or False"),
+        (lambda line: line.endswith("2.4.1"), "with 3.10.2 installed"),
+    ],
+)
+def test_nb00_q3_says_why_an_answer_is_wrong(answer: Callable[[str], object], reason: str) -> None:
+    feedback = EXERCISES["nb00.q3"].evaluate(answer)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert reason in feedback.message
+
+
+def test_nb00_q3_leaves_no_made_up_package_behind() -> None:
+    import sys
+    from importlib import metadata
+
+    before = list(sys.path)
+    EXERCISES["nb00.q3"].evaluate(EXERCISES["nb00.q3"].reference)
+    assert sys.path == before
+    with pytest.raises(metadata.PackageNotFoundError):
+        metadata.version("demo-alpha")
 
 
 # --- Notebooks 00-02: other correct answers a learner may well write, which the checks must accept.
@@ -263,6 +352,19 @@ def _cache_is_fresh_with(
     return cache_is_fresh
 
 
+def _cache_is_fresh_big_endian(source_path: str | os.PathLike[str]) -> bool:
+    """A q3 answer that reads the header's numbers in the wrong byte order."""
+    pyc = Path(importlib.util.cache_from_source(os.fspath(source_path)))
+    if not pyc.exists():
+        return False
+    magic, _flags, mtime, size = struct.unpack(">4sIII", pyc.read_bytes()[:16])
+    stat = os.stat(source_path)
+    return magic == importlib.util.MAGIC_NUMBER and (mtime, size) == (
+        int(stat.st_mtime),
+        stat.st_size,
+    )
+
+
 def _loads_names_by_ast(source: str) -> list[str]:
     """Reads the names from the syntax tree, whose walk is not the order the bytecode reads."""
     names = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)]
@@ -303,8 +405,10 @@ def _warmed_name_calling(
         ("nb01.q2", _stack_depths_with_effects(RETURN_VALUE=0), "after RETURN_VALUE"),
         ("nb01.q2", _stack_depths_with_effects(BINARY_OP=-2), "after BINARY_OP"),
         ("nb01.q3", _cache_is_fresh_like_make_with_a_magic_check, "moved back"),
-        ("nb01.q3", _cache_is_fresh_with(round), "a module just compiled"),
-        ("nb01.q3", _cache_is_fresh_with(math.ceil), "a module just compiled"),
+        ("nb01.q3", _cache_is_fresh_with(round), "0.7 s past a whole second"),
+        ("nb01.q3", _cache_is_fresh_with(math.ceil), "the fraction cut off"),
+        ("nb01.q3", _cache_is_fresh_big_endian, "whole number of seconds"),
+        ("nb01.q3", _cache_is_fresh_big_endian, "little-endian"),
         ("nb01.q3", _cache_is_fresh_with(int, check_exists=False), "has no .pyc, your code raised"),
         ("nb01.q4", _warmed_name_calling(lambda times: times - 1), "exactly `times` times"),
         ("nb01.q4", _warmed_name_calling(lambda times: times + 1), "exactly `times` times"),
@@ -322,6 +426,13 @@ def test_nb01_q2_names_the_wrong_instruction_without_the_expected_depths() -> No
     feedback = EXERCISES["nb01.q2"].evaluate(_stack_depths_with_effects(UNARY_NEGATIVE=-1))
     assert "-a * b" in feedback.message
     assert "[1, 1, 2, 1, 0]" not in feedback.message, feedback.message
+
+
+def test_nb01_q3_names_one_cause_at_a_time() -> None:
+    byte_order = EXERCISES["nb01.q3"].evaluate(_cache_is_fresh_big_endian).message
+    fraction = EXERCISES["nb01.q3"].evaluate(_cache_is_fresh_with(round)).message
+    assert "little-endian" in byte_order and "fraction" not in byte_order, byte_order
+    assert "fraction" in fraction and "little-endian" not in fraction, fraction
 
 
 def _warmed_name_by_position(
@@ -419,7 +530,6 @@ OTHER_CORRECT_ANSWERS: dict[str, list[object]] = {
     "nb00.q2": [
         _reverse_until_the_client_is_done,
         _reverse_byte_by_byte,
-        _reverse_as_text,  # the same bytes for ASCII messages, which are all the check sends
         lambda connection, address: connection.sendall(bytearray(connection.recv(64))[::-1]),
         lambda connection, address: connection.send(bytes(reversed(connection.recv(64)))),
     ],
@@ -501,6 +611,71 @@ def _count_without_nonlocal() -> Callable[[], int]:
     return counter
 
 
+def _count_in_a_default_beside_a_closure() -> Callable[[], int]:
+    """The reviewer's answer: a closure over an outer variable it only reads, and the count in
+    a mutable default."""
+    step = 1
+
+    def counter(count: list[int] = [0]) -> int:  # noqa: B006 (the mistake under test)
+        count[0] += step
+        return count[0]
+
+    return counter
+
+
+_COUNTS: dict[object, int] = {}
+
+
+def _count_in_a_global_beside_a_closure() -> Callable[[], int]:
+    step = 1
+    key = object()
+
+    def counter() -> int:
+        _COUNTS[key] = _COUNTS.get(key, 0) + step
+        return _COUNTS[key]
+
+    return counter
+
+
+def _count_in_a_generator() -> Callable[[], int]:
+    numbers = (n for n in itertools.count(1))
+    return lambda: next(numbers)
+
+
+def _count_through_an_inner_counter() -> Callable[[], int]:
+    def make() -> Callable[[], int]:
+        count = 0
+
+        def step() -> int:
+            nonlocal count
+            count += 1
+            return count
+
+        return step
+
+    inner = make()
+    return lambda: inner()
+
+
+def _count_with_a_bound_next() -> Callable[[], int]:
+    advance = itertools.count(1).__next__
+    return lambda: advance()
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [
+        ("nb02.q1", _count_in_a_generator),
+        ("nb02.q1", _count_through_an_inner_counter),
+        ("nb02.q1", _count_with_a_bound_next),
+        ("nb02.q6", [False, True, True, False, True]),
+    ],
+)
+def test_nb02_other_correct_answers_pass(key: str, answer: object) -> None:
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
 def _defaults_skipping_positional_only(function: Any) -> dict[str, Any]:
     code = function.__code__
     names = code.co_varnames[code.co_posonlyargcount : code.co_argcount]
@@ -538,6 +713,16 @@ def _defaults_skipping_positional_only(function: Any) -> dict[str, Any]:
             "changed the function's __defaults__",
         ),
         ("nb02.q1", _count_without_nonlocal, "q1.hint(3)"),
+        ("nb02.q1", _count_in_a_default_beside_a_closure, "changed the counter's default values"),
+        (
+            "nb02.q1",
+            _count_in_a_global_beside_a_closure,
+            "closure over `key` and `step`, but counting",
+        ),
+        ("nb02.q6", (False, True, True, False, False), "1 of your 5 predictions is off"),
+        ("nb02.q6", (True, True, True, True, True), "2 of your 5 predictions are off"),
+        ("nb02.q6", [False, True, True, False], "a tuple of 5 True or False values"),
+        ("nb02.q6", (0, 1, 1, 0, 1), "a tuple of 5 True or False values"),
         ("nb02.q4", {"clamps", "tally"}, "One function you left out does raise"),
         ("nb02.q4", {"clamps", "rounds", "stores", "tally"}, "One function you listed runs"),
         ("nb02.q4", {"reads", "stores"}, "3 functions you left out do raise"),
@@ -556,6 +741,8 @@ def test_nb02_says_why_an_answer_is_wrong(key: str, answer: object, reason: str)
         from helpers.exercises import nb02
 
         assert not any(f"`{name}`" in feedback.message for name in nb02.PUZZLE_FUNCTIONS)
+        # nor the statements that bind in the puzzle, which would point at the functions
+        assert not any(word in feedback.message for word in ("`import`", "`+=`", "item", "a list"))
 
 
 def test_nb02_q2_an_answer_that_changes_defaults_changes_only_a_copy() -> None:
@@ -588,6 +775,19 @@ def test_nb02_q5_the_notebook_shows_the_puzzle_it_checks() -> None:
     shown = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
     assert any(f"```python\n{nb02.TUPLE_PUZZLE}```" in source for source in shown)
     assert nb02.tuple_puzzle_outcome() == nb02.q5.reference
+
+
+def test_nb02_q6_the_notebook_shows_the_puzzle_it_checks() -> None:
+    from helpers.exercises import nb02
+
+    notebook = nbformat.read(
+        Path(__file__).resolve().parent.parent / "notebooks" / "02_everything_is_an_object.ipynb",
+        as_version=4,
+    )
+    shown = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
+    lines = "".join(f"{n}. `{line}`\n" for n, line in enumerate(nb02.METHOD_LINES, start=1))
+    assert any(f"```python\n{nb02.METHOD_PUZZLE}```\n\n{lines}" in source for source in shown)
+    assert nb02.method_outcomes() == nb02.q6.reference
 
 
 # --- Notebook 03: other correct answers the checks must accept, wrong ones and their reasons.
@@ -668,6 +868,20 @@ def _cache_shared_by_all(func: Callable[..., Any]) -> Callable[..., Any]:
         if args not in _SHARED_STORE:
             _SHARED_STORE[args] = func(*args)
         return _SHARED_STORE[args]
+
+    return wrapper
+
+
+def _cache_with_get_and_a_sentinel(func: Callable[..., Any]) -> Callable[..., Any]:
+    store: dict[tuple[Any, ...], Any] = {}
+    missing = object()
+
+    @functools.wraps(func)
+    def wrapper(*args: Any) -> Any:
+        result = store.get(args, missing)
+        if result is missing:
+            result = store[args] = func(*args)
+        return result
 
     return wrapper
 
@@ -768,6 +982,7 @@ def _count_errors_lazily(func: Callable[..., Any]) -> Any:
         ("nb03.q1", _cache_class),
         ("nb03.q1", _cache_with_metadata_copied_by_hand),
         ("nb03.q1", _cache_keyed_on_kwargs_too),
+        ("nb03.q1", _cache_with_get_and_a_sentinel),
         ("nb03.q2", _tag_class),
         ("nb03.q2", _tag_with_metadata_copied_by_hand),
         ("nb03.q3", (0.5, 1.5, 4.5, 10.0)),
@@ -787,6 +1002,8 @@ def test_nb03_other_correct_answers_pass(key: str, answer: object) -> None:
         ("nb03.q1", _cache_by_truth, "is_even(3) returns 0, and the original ran 3 times"),
         ("nb03.q1", _cache_with_none_as_missing, "find(3) returns None, and the original ran 3"),
         ("nb03.q1", _cache_shared_by_all, "its own cache"),
+        ("nb03.q1", "nb03._cache_on_first_argument", "returned [3, 3, 3], not [3, 4, 3]"),
+        ("nb03.q1", "nb03._cache_keyed_on_text", "not on their text"),
         ("nb03.q2", _tag_without_the_factory, 'tag("b") must return a decorator'),
         ("nb03.q3", [0.5, 1.5, 4.5, 13.5], "13.5 is above max_delay"),
         ("nb03.q3", [1.5, 4.5, 10, 10], "1.5 is not the first pause: what is?"),
@@ -795,6 +1012,8 @@ def test_nb03_other_correct_answers_pass(key: str, answer: object) -> None:
         ("nb03.q4", _count_errors_lazily, "before any call"),
         ("nb03.q4", "nb03._swallows", "swallowed the error"),
         ("nb03.q4", "nb03._counts_errors_as_calls_only", "(2, 1), not (3, 1)"),
+        ("nb03.q4", "nb03._counts_connection_errors_only", "not only connection errors"),
+        ("nb03.q3", [0.5, 1.5, 4.5, 10, 10], "not how many times the retry sleeps"),
     ],
 )
 def test_nb03_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:
@@ -851,11 +1070,6 @@ def _append_to_a_new_list(item: Any, items: list[Any] | None = None) -> list[Any
     if items is None:
         items = []
     return [*items, item]  # a new list: the caller's stays as it was
-
-
-def _drop_negatives_and_return_the_list(numbers: list[float]) -> list[float]:
-    numbers[:] = [n for n in numbers if n >= 0]
-    return numbers  # the task says "returns nothing"; returning the list too does no harm
 
 
 def _multipliers_by_factory(count: int) -> list[Callable[[float], float]]:
@@ -961,7 +1175,6 @@ class _AccountThatSaysNothing:
         ("nb04.q3", _drop_negatives_over_a_copy),
         ("nb04.q3", _drop_negatives_by_popping),
         ("nb04.q3", _drop_negatives_until_clean),
-        ("nb04.q3", _drop_negatives_and_return_the_list),
         (
             "nb04.q3",
             lambda numbers: numbers.__setitem__(slice(None), [n for n in numbers if n >= 0]),
@@ -993,6 +1206,18 @@ def test_nb04_other_correct_answers_pass(key: str, answer: object) -> None:
         ("nb04.q3", _drop_negatives_and_zero, "the list is [5], not [5, 0]"),
         ("nb04.q3", lambda numbers: numbers.sort(), "not [3, 6]"),
         ("nb04.q3", _drop_negatives_by_rebinding, "the caller's list is unchanged"),
+        ("nb04.q3", "nb04._drop_negatives_and_return_the_list", "returned [3, 6]; a function"),
+        (
+            "nb04.q2",
+            lambda count: [lambda x, i=i: i * 10 for i in range(count)],
+            "called with 7, returned [0, 10, 20, 30], not [0, 7, 14, 21]",
+        ),
+        (
+            "nb04.q2",
+            lambda count: (lambda x, i=i: i * x for i in range(count)),
+            "'generator', which cannot be indexed",
+        ),
+        ("nb04.q4", "nb04._KeepsTheLockWhenRefusing", "did not finish within 5 s: a deadlock?"),
         ("nb04.q4", "nb04._Unlocked", "another thread ran: what would stop it?"),
         ("nb04.q4", "nb04._LockedChangeOnly", "another thread ran"),
         ("nb04.q4", "nb04._NewLockEachCall", "another thread ran"),
@@ -1022,8 +1247,21 @@ def test_nb04_q4_shows_the_race_every_time() -> None:
     from helpers.exercises import nb04
 
     for wrong in nb04.q4.wrong:
+        if wrong is nb04._KeepsTheLockWhenRefusing:  # no race: it deadlocks every time
+            continue
         for _ in range(20):
             assert EXERCISES["nb04.q4"].evaluate(wrong).status is Status.NOT_YET, wrong
+
+
+def test_nb04_q4_a_deadlock_is_reported_not_waited_for() -> None:
+    import time
+
+    from helpers.exercises import nb04
+
+    start = time.monotonic()
+    feedback = EXERCISES["nb04.q4"].evaluate(nb04._KeepsTheLockWhenRefusing)
+    assert feedback.status is Status.NOT_YET and "deadlock" in feedback.message, feedback
+    assert time.monotonic() - start < nb04.PATIENCE + 3
 
 
 # --- Notebook 06: request lines a strict parser must accept (RFC 9112 section 3), in several
@@ -1036,22 +1274,28 @@ NB06_TCHARS = frozenset(NB06_LETTERS + NB06_DIGITS + "!#$%&'*+-.^_`|~")
 
 def _nb06_request_line_by_one_regex(line: str) -> tuple[str, ...]:
     match = re.fullmatch(
-        r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (/\S*|\*|https?://[^\s/]+\S*) (HTTP/[0-9]\.[0-9])", line
+        r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (/[!-\"$-~]*|\*|https?://[A-Za-z0-9\[][!-\"$-~]*)"
+        r" (HTTP/[0-9]\.[0-9])",
+        line,
     )
     if not match:
         raise ValueError(line)
     return match.groups()
 
 
-def _nb06_request_line_by_string_methods(line: str) -> list[str]:
+def _nb06_request_line_by_string_methods(line: str) -> tuple[str, ...]:
     parts = line.split(" ")
     if len(parts) != 3:
         raise ValueError(line)
     method, target, version = parts
     if not method or not set(method) <= NB06_TCHARS:
         raise ValueError(method)
+    if not all("!" <= char <= "~" for char in target) or "#" in target:
+        raise ValueError(target)
     scheme, _, rest = target.partition("://")
-    absolute_form = scheme in ("http", "https") and rest.split("/")[0] != ""
+    authority = rest.split("/")[0].split("?")[0]
+    host = authority.rpartition("@")[2].rsplit(":", 1)[0]
+    absolute_form = scheme in ("http", "https") and host != ""
     if not (target.startswith("/") or absolute_form or target == "*"):
         raise ValueError(target)
     number = version.removeprefix("HTTP/")
@@ -1059,7 +1303,7 @@ def _nb06_request_line_by_string_methods(line: str) -> list[str]:
         raise ValueError(version)
     if not (number[0] in NB06_DIGITS and number[2] in NB06_DIGITS):
         raise ValueError(version)
-    return parts
+    return tuple(parts)
 
 
 def _nb06_reference_but(change: Callable[[str, str, str], None]) -> Callable[[str], object]:
@@ -1086,6 +1330,48 @@ def _nb06_refuse(condition: Callable[[str, str, str], bool]) -> Callable[[str, s
 def test_nb06_q1_accepts_other_strict_parsers(answer: Callable[[str], object]) -> None:
     feedback = EXERCISES["nb06.q1"].evaluate(answer)
     assert feedback.status is Status.CORRECT, feedback
+
+
+def _nb06_accepting(accepted: str) -> Callable[[str], tuple[str, ...]]:
+    """The reference parser, but for the one line `accepted`, which it splits and returns."""
+
+    def parse(line: str) -> tuple[str, ...]:
+        if line == accepted:
+            return tuple(line.split(" "))
+        return EXERCISES["nb06.q1"].reference(line)
+
+    return parse
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("GET /\x00 HTTP/1.1", "NUL is a control character"),
+        ("GET /caf\u00e9 HTTP/1.1", "percent-encoded"),
+        ("GET /a#top HTTP/1.1", "a fragment"),
+        ("GET http://:80/ HTTP/1.1", "empty host"),
+        ("GET http://exa\tmple.com/ HTTP/1.1", "silently drops it"),
+    ],
+)
+def test_nb06_q1_refuses_a_target_that_is_not_visible_ascii(line: str, reason: str) -> None:
+    feedback = EXERCISES["nb06.q1"].evaluate(_nb06_accepting(line))
+    assert feedback.status is Status.NOT_YET, feedback
+    assert reason in feedback.message, feedback
+
+
+def test_nb06_q1_catches_the_targets_urlsplit_lets_through() -> None:
+    feedback = EXERCISES["nb06.q1"].evaluate(EXERCISES["nb06.q1"].wrong[4])
+    assert feedback.status is Status.NOT_YET, feedback
+    assert "NUL" in feedback.message, feedback
+
+
+def test_nb06_q1_wants_a_tuple() -> None:
+    def as_a_list(line: str) -> list[str]:
+        return list(EXERCISES["nb06.q1"].reference(line))
+
+    feedback = EXERCISES["nb06.q1"].evaluate(as_a_list)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert "want the tuple" in feedback.message, feedback
 
 
 def _nb06_any_scheme_and_host(line: str) -> tuple[str, str, str]:
@@ -1156,7 +1442,7 @@ def _nb06_headers_by_setdefault(lines: list[str]) -> dict[str, str]:
         name, value = line.split(":", 1)
         if not name or name.strip() != name:
             raise ValueError(line)
-        values.setdefault(name.lower(), []).append(value.strip())
+        values.setdefault(name.lower(), []).append(value.strip(" \t"))
     return {name: ", ".join(parts) for name, parts in values.items()}
 
 
@@ -1166,7 +1452,7 @@ def _nb06_headers_by_regex(lines: list[str]) -> dict[str, str]:
         match = re.fullmatch(r"([^:\s]+):(.*)", line)
         if not match:
             raise ValueError(line)
-        name, value = match[1].lower(), match[2].strip()
+        name, value = match[1].lower(), match[2].strip(" \t")
         headers[name] = headers[name] + ", " + value if name in headers else value
     return headers
 
@@ -1189,9 +1475,9 @@ def _nb06_headers_looked_up_as_sent(lines: list[str]) -> dict[str, str]:
         if not colon or not name or name != name.strip():
             raise ValueError(line)
         if name in headers:  # the name as sent, not lower-cased
-            headers[name.lower()] += ", " + value.strip()
+            headers[name.lower()] += ", " + value.strip(" \t")
         else:
-            headers[name.lower()] = value.strip()
+            headers[name.lower()] = value.strip(" \t")
     return headers
 
 
@@ -1209,6 +1495,8 @@ def _nb06_headers_key_error(lines: list[str]) -> dict[str, str]:
         (_nb06_headers_but(lambda line: line.replace("\t:", ":")), "a tab before the colon"),
         (_nb06_headers_but(str.lstrip), "obsolete fold"),
         (_nb06_headers_key_error, "parse_headers(['Host 127.0.0.1']) raised KeyError"),
+        (EXERCISES["nb06.q2"].wrong[2], "spaces and tabs only"),
+        (EXERCISES["nb06.q2"].wrong[3], "such as \\xa0 and \\x85"),
         (lambda lines: 1 / 0, "for the well-formed lines [], your code raised ZeroDivisionError"),
     ],
 )
@@ -1225,10 +1513,11 @@ def _nb06_response_by_bytes_join(status: int, body: bytes) -> bytes:
 
     lines = [
         b"HTTP/1.1 %d %s" % (status, HTTPStatus(status).phrase.encode()),
-        b"content-length: %d" % len(body),
         b"connection: close",
         b'content-type: text/plain; charset="UTF-8"',
     ]
+    if status != 204:
+        lines.insert(1, b"content-length: %d" % len(body))
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
@@ -1247,12 +1536,20 @@ def _nb06_response_replacing(old: bytes, new: bytes) -> Callable[[int, bytes], b
     return build
 
 
+def _nb06_response_without_a_content_type_for_204(status: int, body: bytes) -> bytes:
+    response = EXERCISES["nb06.q3"].reference(status, body)
+    if status == 204:
+        return response.replace(b"Content-Type: text/plain; charset=utf-8\r\n", b"")
+    return response
+
+
 @pytest.mark.parametrize(
     "answer",
     [
         _nb06_response_by_bytes_join,
         _nb06_response_with_content_type("Text/Plain;Charset=utf-8"),
         _nb06_response_replacing(b"Connection: close", b"Connection: Close"),
+        _nb06_response_without_a_content_type_for_204,
     ],
 )
 def test_nb06_q3_accepts_other_correct_responses(answer: Callable[[int, bytes], bytes]) -> None:
@@ -1276,6 +1573,13 @@ def test_nb06_q3_checks_the_content_type(content_type: str) -> None:
         (EXERCISES["nb06.q3"].wrong[2], "the status line for 404 was b'HTTP/1.1 404 OK'"),
         (lambda status, body: bytearray(EXERCISES["nb06.q3"].reference(status, body)), "bytes(."),
         (_nb06_response_replacing(b"Connection: close", b"Connection: keep-alive"), "close"),
+        (EXERCISES["nb06.q3"].wrong[3], "a 204 response must not have a Content-Length"),
+        (EXERCISES["nb06.q3"].wrong[4], "b'Content-Length : 6': no whitespace is allowed"),
+        (EXERCISES["nb06.q3"].wrong[5], "between a header name and its colon"),
+        (EXERCISES["nb06.q3"].wrong[6], "b'Connection\\t: close'"),
+        (EXERCISES["nb06.q3"].wrong[7], "an obsolete fold"),
+        (_nb06_response_replacing(b"Connection: close", b"Connection : close"), "its colon"),
+        (_nb06_response_replacing(b"Content\r\n", b"Content\r\nContent-Length: 0\r\n"), "0"),
     ],
 )
 def test_nb06_q3_says_why_a_response_is_wrong(
@@ -1373,6 +1677,111 @@ def _nb08_json_errors_with_a_description(app: Any) -> None:
     app.register_error_handler(HTTPException, as_json)
 
 
+def _nb08_counts_with_a_strong_signal(app: Any) -> Any:
+    from collections import Counter
+
+    from flask import request, request_finished
+
+    counts: Counter[tuple[str | None, int]] = Counter()
+
+    def count(sender: Any, response: Any, **extra: Any) -> None:
+        counts[request.endpoint, response.status_code] += 1
+
+    request_finished.connect(count, app, weak=False)
+    return counts
+
+
+def _nb08_json_errors_in_lower_case(app: Any) -> None:
+    import json
+
+    from werkzeug.exceptions import HTTPException
+
+    @app.errorhandler(HTTPException)
+    def as_json(error: HTTPException) -> Any:
+        response = error.get_response()
+        response.set_data(json.dumps({"error": error.name.lower(), "status": error.code}))
+        response.mimetype = "application/json"
+        return response
+
+
+def _nb08_json_errors_from_one_exception_handler(app: Any) -> None:
+    from flask import jsonify
+    from werkzeug.exceptions import HTTPException, InternalServerError
+
+    @app.errorhandler(Exception)
+    def as_json(error: Exception) -> Any:
+        if not isinstance(error, HTTPException):
+            app.logger.exception("unhandled")
+            error = InternalServerError()
+        response = jsonify(error=error.description, status=error.code)
+        response.status_code = error.code or 500
+        response.headers.extend(
+            (name, value)
+            for name, value in error.get_headers()
+            if name.lower() not in ("content-type", "content-length")
+        )
+        return response
+
+
+def _nb08_json_errors_with_description(app: Any) -> None:
+    import json
+
+    from werkzeug.exceptions import HTTPException
+
+    def as_json(error: HTTPException) -> Any:
+        response = error.get_response()
+        response.data = json.dumps({"error": error.description, "status": error.code})
+        response.content_type = "application/json"
+        return response
+
+    app.register_error_handler(HTTPException, as_json)
+
+
+def _nb08_counts_with_a_weak_signal(app: Any) -> Any:
+    from collections import Counter
+
+    from flask import request, request_finished
+
+    counts: Counter[tuple[str | None, int]] = Counter()
+
+    def count(sender: Any, response: Any, **extra: Any) -> None:
+        counts[request.endpoint, response.status_code] += 1
+
+    request_finished.connect(count, app)  # weak: `count` is gone once this function returns
+    return counts
+
+
+def _nb08_json_errors_with_an_empty_name(app: Any) -> None:
+    import json
+
+    from werkzeug.exceptions import HTTPException
+
+    @app.errorhandler(HTTPException)
+    def as_json(error: HTTPException) -> Any:
+        response = error.get_response()
+        response.set_data(json.dumps({"error": "", "status": error.code}))
+        response.mimetype = "application/json"
+        return response
+
+
+def _nb08_json_errors_for_http_only_under_testing(app: Any) -> None:
+    """Handles HTTP errors, but turns TESTING on, so an exception escapes instead of a 500."""
+    from helpers.exercises.nb08 import register_json_errors
+
+    register_json_errors(app)
+    app.testing = True
+
+
+def _nb08_task_with_an_id() -> Any:
+    from flask import request
+
+    data = request.get_json(silent=True)
+    task = data.get("task") if isinstance(data, dict) else None
+    if not isinstance(task, str) or not task.strip():
+        return {"error": "send a task"}, 400
+    return {"id": 1, "task": task}, 201
+
+
 def _nb08_task_by_exceptions() -> Any:
     from flask import request
 
@@ -1402,10 +1811,15 @@ def _nb08_task_with_a_415() -> Any:
     [
         ("nb08.q1", _nb08_counts_in_a_defaultdict),
         ("nb08.q1", _nb08_counts_in_a_dict_from_the_status_line),
+        ("nb08.q1", _nb08_counts_with_a_strong_signal),
         ("nb08.q2", _nb08_list_converter_with_its_own_regex()),
         ("nb08.q3", _nb08_json_errors_with_jsonify),
         ("nb08.q3", _nb08_json_errors_with_a_description),
+        ("nb08.q3", _nb08_json_errors_in_lower_case),
+        ("nb08.q3", _nb08_json_errors_from_one_exception_handler),
+        ("nb08.q3", _nb08_json_errors_with_description),
         ("nb08.q4", _nb08_task_by_exceptions),
+        ("nb08.q4", _nb08_task_with_an_id),
         ("nb08.q4", _nb08_task_with_a_415),
     ],
 )
@@ -1575,20 +1989,6 @@ def _nb08_list_converter_taking_slashes() -> type:
     return ListConverter
 
 
-def _nb08_json_errors_with_description(app: Any) -> None:
-    import json
-
-    from werkzeug.exceptions import HTTPException
-
-    def as_json(error: HTTPException) -> Any:
-        response = error.get_response()
-        response.data = json.dumps({"error": error.description, "status": error.code})
-        response.content_type = "application/json"
-        return response
-
-    app.register_error_handler(HTTPException, as_json)
-
-
 @pytest.mark.parametrize(
     ("key", "answer", "reason"),
     [
@@ -1609,7 +2009,10 @@ def _nb08_json_errors_with_description(app: Any) -> None:
             EXERCISES["nb08.q3"].wrong[2],
             "POST /echo with a text/plain body answered text/html",
         ),
-        ("nb08.q3", _nb08_json_errors_with_description, "expected {'error': 'Not Found'"),
+        ("nb08.q1", _nb08_counts_with_a_weak_signal, "the counter is still empty"),
+        ("nb08.q3", _nb08_json_errors_with_an_empty_name, "a non-empty string"),
+        ("nb08.q3", _nb08_json_errors_for_http_only_under_testing, "must become a JSON 500"),
+        ("nb08.q3", EXERCISES["nb08.q3"].wrong[3], "the exception's name, message or traceback"),
     ],
 )
 def test_nb08_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:
@@ -1699,7 +2102,7 @@ def _match_with_d(pattern: str, path: str, flags: int = 0) -> dict[str, Any] | N
     def hole(found: re.Match[str]) -> str:
         return f"(?P<{found[2]}>\\d+)" if found[1] else f"(?P<{found[2]}>[^/]+)"
 
-    found = re.fullmatch(re.sub(r"<(int:)?(\w+)>", hole, pattern), path, flags)
+    found = re.fullmatch(re.sub(r"<(int:)?(\w+)>", hole, re.escape(pattern)), path, flags)
     if found is None:
         return None
     ints = re.findall(r"<int:(\w+)>", pattern)
@@ -1958,6 +2361,151 @@ def _greet_returning_text(environ: dict[str, Any], start_response: Callable[...,
     return "Hello, world!"
 
 
+def _match_unescaped_with_dollar(pattern: str, path: str) -> dict[str, Any] | None:
+    """Wrong twice: no re.escape (a `.` matches any character) and `$`, which also matches
+    before a final newline (the review of issue 16)."""
+    converters: dict[str, Callable[[str], Any]] = {}
+
+    def hole(found: re.Match[str]) -> str:
+        converters[found[2]] = int if found[1] == "int" else str
+        return f"(?P<{found[2]}>[0-9]+)" if found[1] == "int" else f"(?P<{found[2]}>[^/]+)"
+
+    found = re.match(re.sub(r"<(?:(\w+):)?(\w+)>", hole, pattern) + "$", path)
+    if found is None:
+        return None
+    return {name: converters[name](text) for name, text in found.groupdict().items()}
+
+
+def _match_unescaped_with_fullmatch(pattern: str, path: str) -> dict[str, Any] | None:
+    """Wrong: fullmatch, but no re.escape, so '/a.b' fits '/aXb'."""
+    regex = re.sub(r"<int:(\w+)>", r"(?P<\1>[0-9]+)", pattern)
+    regex = re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", regex)
+    found = re.fullmatch(regex, path)
+    if found is None:
+        return None
+    return {k: int(v) if f"<int:{k}>" in pattern else v for k, v in found.groupdict().items()}
+
+
+def _items_as_json_text(app: Any) -> None:
+    """Wrong: json.dumps gives a str, which the framework sends as text/plain."""
+    import json
+
+    from helpers.exercises.nb07 import ITEMS
+
+    @app.route("/items/<int:item_id>")
+    def show_item(request: object, item_id: int) -> object:
+        if item_id not in ITEMS:
+            return json.dumps({"error": "no such item"}), 404
+        return json.dumps({"id": item_id, "name": ITEMS[item_id]})
+
+
+def _items_also_on_put(app: Any) -> None:
+    """Wrong: the route accepts PUT too (only POST was tried before issue 16)."""
+    from helpers.exercises.nb07 import ITEMS
+
+    @app.route("/items/<int:item_id>", methods=["GET", "PUT"])
+    def show_item(request: object, item_id: int) -> object:
+        if item_id not in ITEMS:
+            return {"error": "no such item"}, 404
+        return {"id": item_id, "name": ITEMS[item_id]}
+
+
+def _items_with_response_json(app: Any) -> None:
+    from helpers.exercises.nb07 import ITEMS
+    from helpers.framework import Response
+
+    def show_item(request: object, item_id: int) -> Response:
+        if item_id not in ITEMS:
+            return Response.json({"error": "unknown"}, 404)
+        return Response(
+            200,
+            {"content-type": "application/json; charset=utf-8"},
+            b'{"id": %d, "name": "%s"}' % (item_id, ITEMS[item_id].encode()),
+        )
+
+    app.route("/items/<int:item_id>", methods=("get",))(show_item)
+
+
+def _careful_with_the_helper(connection: socket.socket, address: object) -> None:
+    """Right: the helper's read_request already refuses what it cannot read."""
+    from helpers.exercises.nb07 import dispatch
+    from helpers.framework import RequestError, Response, read_request
+
+    try:
+        request = read_request(connection)
+    except RequestError as error:
+        connection.sendall(Response.json({"error": str(error)}, error.status).to_bytes())
+        return
+    connection.sendall(dispatch(request).to_bytes(send_body=request.method != "HEAD"))
+
+
+def _careful_with_a_regex(connection: socket.socket, address: object) -> None:
+    """Right: a regex for the request line, an exception for each refusal."""
+    from helpers.exercises.nb07 import dispatch, to_http
+    from helpers.framework import Request, Response
+
+    class Refused(Exception):
+        pass
+
+    data = b""
+    with connection.makefile("rb") as stream:
+        while not data.endswith(b"\r\n\r\n"):
+            line = stream.readline(8192)
+            if not line:
+                return
+            data += line
+        try:
+            lines = data.decode("latin-1").split("\r\n")[:-2]
+            found = re.fullmatch(r"([A-Z]+) (\S+) HTTP/1\.([01])", lines[0])
+            if found is None:
+                raise Refused(400)
+            names = {line.split(":", 1)[0].strip().lower(): line for line in lines[1:]}
+            if found[3] == "1" and "host" not in names:
+                raise Refused(400)
+            if "transfer-encoding" in names:
+                raise Refused(501)
+            length = names.get("content-length", "content-length: 0").split(":", 1)[1].strip()
+            if re.fullmatch("[0-9]+", length) is None:
+                raise Refused(400)
+            body = stream.read(int(length))
+        except Refused as refusal:
+            connection.sendall(to_http(Response.text("refused", refusal.args[0])))
+            return
+    request = Request.from_target(found[1], found[2], body=body)
+    connection.sendall(to_http(dispatch(request), send_body=found[1] != "HEAD"))
+
+
+def _careful_host_always(connection: socket.socket, address: object) -> None:
+    """Wrong: asks HTTP/1.0 for a Host too, which it never had to send."""
+    from helpers.exercises.nb07 import careful_handle_connection
+
+    data = connection.recv(65536)
+    replay, other = socket.socketpair()
+    with replay, other:
+        replay.sendall(data.replace(b" HTTP/1.0\r\n", b" HTTP/1.1\r\n"))
+        other.settimeout(2)
+        careful_handle_connection(other, address)
+        other.shutdown(socket.SHUT_WR)
+        connection.sendall(replay.makefile("rb").read())
+
+
+def _careful_without_length(connection: socket.socket, address: object) -> None:
+    """Wrong: a bare status line for a refusal, with no Content-Length."""
+    from helpers.exercises.nb07 import careful_handle_connection
+
+    data = connection.recv(65536)
+    if data.startswith(b"HELLO"):
+        connection.sendall(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\nno")
+        return
+    replay, other = socket.socketpair()
+    with replay, other:
+        replay.sendall(data)
+        other.settimeout(2)
+        careful_handle_connection(other, address)
+        other.shutdown(socket.SHUT_WR)
+        connection.sendall(replay.makefile("rb").read())
+
+
 NB07_CORRECT_ANSWERS = [
     ("nb07.q1", _match_with_a_regex),
     ("nb07.q1", _match_by_segments),
@@ -1969,6 +2517,9 @@ NB07_CORRECT_ANSWERS = [
     ("nb07.q3", _greet_by_splitting),
     ("nb07.q3", _greet_with_parse_qsl),
     ("nb07.q3", _greet_with_werkzeug),
+    ("nb07.q2", _items_with_response_json),
+    ("nb07.q4", _careful_with_the_helper),
+    ("nb07.q4", _careful_with_a_regex),
 ]
 
 
@@ -2001,6 +2552,15 @@ def test_nb07_other_correct_answers_pass(key: str, answer: object) -> None:
         ("nb07.q2", _items_with_body_first, "its fields are Response(status, headers, body)"),
         ("nb07.q3", _greet_without_unquoting, "(the query string is percent-encoded)"),
         ("nb07.q3", _greet_counting_characters, "should be 12, the number of bytes in the body"),
+        ("nb07.q1", _match_unescaped_with_dollar, "match('/about', '/about\\n') returned {}"),
+        ("nb07.q1", _match_unescaped_with_fullmatch, "'/aXb') returned {}; expected None (a `.`"),
+        ("nb07.q2", _items_as_json_text, "Content-Type 'text/plain; charset=utf-8'"),
+        ("nb07.q2", _items_also_on_put, "with Allow 'GET, HEAD, PUT'; expected 'GET, HEAD'"),
+        ("nb07.q4", EXERCISES["nb07.q4"].wrong[0], "raised ValueError: too many values"),
+        ("nb07.q4", EXERCISES["nb07.q4"].wrong[1], "began 'HTTP/1.1 500 Internal Server Error'"),
+        ("nb07.q4", EXERCISES["nb07.q4"].wrong[2], "without Host"),
+        ("nb07.q4", _careful_host_always, "1.0 needs no Host"),
+        ("nb07.q4", _careful_without_length, "should carry one Content-Length, 2"),
     ],
 )
 def test_nb07_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:
@@ -2221,50 +2781,97 @@ def test_nb12_q1_does_not_give_away_the_skewed_answer() -> None:
     assert f"{expected(skewed, 10):.4g}" not in str(feedback), feedback
 
 
+def test_nb12_q2_rejects_a_ttl_much_shorter_than_ttl_seconds() -> None:
+    from helpers.exercises import nb12
+
+    feedback = EXERCISES["nb12.q2"].evaluate(nb12._short_ttl)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert "should live for TTL_SECONDS" in feedback.message, feedback
+
+
+def test_nb12_q3_rejects_counts_of_other_types_that_never_expire() -> None:
+    from helpers.exercises import nb12
+
+    for answer in (nb12._hash_never_expires, nb12._list_never_expires, nb12._unpruned_log):
+        feedback = EXERCISES["nb12.q3"].evaluate(answer)
+        assert feedback.status is Status.NOT_YET, (answer, feedback)
+        assert "(-1: never)" in feedback.message, (answer, feedback)
+
+
+def test_nb12_q3_accepts_a_transaction_that_sets_the_expiry_only_once() -> None:
+    def incr_then_expire_nx(cache: Any, client: str, limit: int, window: int) -> bool:
+        key = f"rate:{client}"
+        with cache.pipeline(transaction=True) as step:
+            step.incr(key)
+            step.expire(key, window, nx=True)
+            count, _ = step.execute()
+        return bool(count <= limit)
+
+    feedback = EXERCISES["nb12.q3"].evaluate(incr_then_expire_nx)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+def test_nb12_q3_quotes_the_answer_that_was_not_a_bool() -> None:
+    calls = []
+
+    def late_none(cache: Any, client: str, limit: int, window: int) -> object:
+        calls.append(client)
+        return None if len(calls) == 3 else len(calls) <= limit
+
+    feedback = EXERCISES["nb12.q3"].evaluate(late_none)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert "it returned None" in feedback.message, feedback
+
+
 # --- Notebook 11: other correct answers, and the reasons the checks give for wrong ones.
 
 
-def _nb11_least_by_min(in_flight: dict[str, int]) -> str:
-    return min(in_flight, key=in_flight.__getitem__)
+def _nb11_least_by_sorting(in_flight: dict[str, int], turn: int) -> str:
+    fewest = sorted(in_flight.values())[0]
+    tied = [name for name in in_flight if in_flight[name] == fewest]
+    return tied[turn % len(tied)]
 
 
-def _nb11_least_by_sorting(in_flight: dict[str, int]) -> str:
-    return sorted(in_flight, key=lambda name: in_flight[name])[0]
-
-
-def _nb11_least_by_loop(in_flight: dict[str, int]) -> str:
-    best = None
+def _nb11_least_by_loop(in_flight: dict[str, int], turn: int) -> str:
+    tied: list[str] = []
     for name, count in in_flight.items():
-        if best is None or count < in_flight[best]:
-            best = name
-    assert best is not None
-    return best
+        if not tied or count < in_flight[tied[0]]:
+            tied = [name]
+        elif count == in_flight[tied[0]]:
+            tied.append(name)
+    return tied[turn % len(tied)]
 
 
-def _nb11_least_alphabetical(in_flight: dict[str, int]) -> str:
-    """Wrong: a tie goes to the first name in alphabetical order."""
-    return min(in_flight.items(), key=lambda pair: (pair[1], pair[0]))[0]
+def _nb11_least_alphabetical(in_flight: dict[str, int], turn: int) -> str:
+    """Wrong: the tied names taken in alphabetical order."""
+    fewest = min(in_flight.values())
+    tied = sorted(name for name, count in in_flight.items() if count == fewest)
+    return tied[turn % len(tied)]
 
 
-def _nb11_ring_by_loop(points: list[int], owners: list[str], h: int) -> str:
-    for point, owner in zip(points, owners, strict=True):
-        if point >= h:
-            return owner
-    return owners[0]
+def _nb11_shares_by_index(points: list[int], owners: list[str]) -> dict[str, float]:
+    ring = 2**64
+    shares = dict.fromkeys(owners, 0.0)
+    for i, point in enumerate(points):
+        before = points[i - 1] if i else points[-1] - ring
+        shares[owners[i]] += (point - before) / ring
+    return shares
 
 
-def _nb11_ring_by_bisect(points: list[int], owners: list[str], h: int) -> str:
-    import bisect
+def _nb11_shares_with_fractions(points: list[int], owners: list[str]) -> dict[str, float]:
+    from fractions import Fraction
 
-    index = bisect.bisect_left(points, h)
-    return owners[0] if index == len(points) else owners[index]
+    arcs = [Fraction(points[0] + 2**64 - points[-1], 2**64)]
+    arcs += [Fraction(b - a, 2**64) for a, b in itertools.pairwise(points)]
+    shares: dict[str, Fraction] = {}
+    for owner, arc in zip(owners, arcs, strict=True):
+        shares[owner] = shares.get(owner, Fraction(0)) + arc
+    return {owner: float(share) for owner, share in shares.items()}
 
 
-def _nb11_ring_returns_index(points: list[int], owners: list[str], h: int) -> int:
-    """Wrong: the index of the point, not its owner."""
-    import bisect
-
-    return bisect.bisect_left(points, h) % len(points)
+def _nb11_shares_as_list(points: list[int], owners: list[str]) -> list[float]:
+    """Wrong: a list of arcs, not a share per shard."""
+    return [b - a for a, b in itertools.pairwise(points)]
 
 
 class _NB11PlainDictLRU:
@@ -2314,11 +2921,10 @@ class _NB11PutKeepsItsAge(_NB11PlainDictLRU):
 @pytest.mark.parametrize(
     ("key", "answer"),
     [
-        ("nb11.q1", _nb11_least_by_min),
         ("nb11.q1", _nb11_least_by_sorting),
         ("nb11.q1", _nb11_least_by_loop),
-        ("nb11.q2", _nb11_ring_by_loop),
-        ("nb11.q2", _nb11_ring_by_bisect),
+        ("nb11.q2", _nb11_shares_by_index),
+        ("nb11.q2", _nb11_shares_with_fractions),
         ("nb11.q3", _NB11PlainDictLRU),
         ("nb11.q3", _NB11EvictFirstLRU),
     ],
@@ -2331,13 +2937,14 @@ def test_nb11_other_correct_answers_pass(key: str, answer: object) -> None:
 @pytest.mark.parametrize(
     ("key", "answer", "reason"),
     [
-        ("nb11.q1", _nb11_least_alphabetical, "not the names' alphabetical order"),
+        ("nb11.q1", _nb11_least_alphabetical, "in the dict's order"),
         ("nb11.q1", EXERCISES["nb11.q1"].wrong[0], "not a backend with the fewest"),
-        ("nb11.q1", EXERCISES["nb11.q1"].wrong[1], "comes before it in the dict"),
-        ("nb11.q2", EXERCISES["nb11.q2"].wrong[0], "a hash exactly on a point"),
-        ("nb11.q2", EXERCISES["nb11.q2"].wrong[1], "A ring has no end"),
-        ("nb11.q2", EXERCISES["nb11.q2"].wrong[2], "a hash below every point"),
-        ("nb11.q2", _nb11_ring_returns_index, "went to 0"),
+        ("nb11.q1", EXERCISES["nb11.q1"].wrong[1], "turn 1 picks number 1 % 2"),
+        ("nb11.q1", EXERCISES["nb11.q1"].wrong[2], "turn 2 picks number 2 % 2"),
+        ("nb11.q2", EXERCISES["nb11.q2"].wrong[0], "not 1: every hash belongs"),
+        ("nb11.q2", EXERCISES["nb11.q2"].wrong[1], "up to itself"),
+        ("nb11.q2", EXERCISES["nb11.q2"].wrong[2], "up to itself"),
+        ("nb11.q2", _nb11_shares_as_list, "one share for each shard"),
         ("nb11.q3", _NB11OffByOneLRU, "get('a') should return 1"),
         ("nb11.q3", _NB11PutKeepsItsAge, "put("),
         ("nb11.q3", EXERCISES["nb11.q3"].wrong[0], "get('b') should return None"),
@@ -2371,9 +2978,19 @@ def test_nb11_q3_failure_can_be_replayed() -> None:
     assert last == "get" and mine.get(key) != reference.get(key), message
 
 
-def test_nb11_q2_does_not_give_the_code_away() -> None:
-    for answer in EXERCISES["nb11.q2"].wrong:
-        assert "bisect" not in str(EXERCISES["nb11.q2"].evaluate(answer))
+def test_nb11_q2_is_what_the_ring_does() -> None:
+    """The reference shares match where HashRing puts many codes, for a few virtual nodes."""
+    from collections import Counter
+
+    from helpers.exercises import nb11
+    from helpers.sharding import HashRing
+
+    codes = [f"code{n}" for n in range(30_000)]
+    for virtual_nodes in (1, 3):
+        ring = HashRing(["shard-0", "shard-1", "shard-2"], virtual_nodes=virtual_nodes)
+        placed = Counter(map(ring, codes))
+        shares = nb11.ring_shares(*nb11._ring(virtual_nodes))
+        assert all(abs(shares[s] - placed[s] / len(codes)) < 0.015 for s in placed), shares
 
 
 # --- Notebook 13: other correct answers, and the reasons the checks give for wrong ones.
@@ -2488,7 +3105,6 @@ def _nb13_page_as_int(
         ("nb13.q3", _nb13_page_with_numpy),
         ("nb13.q3", _nb13_page_by_burn_rates),
         ("nb13.q3", _nb13_page_with_all),
-        ("nb13.q3", _nb13_page_at_or_over),
     ],
 )
 def test_nb13_other_correct_answers_pass(key: str, answer: object) -> None:
@@ -2513,6 +3129,7 @@ def test_nb13_other_correct_answers_pass(key: str, answer: object) -> None:
         ("nb13.q3", _nb13_page_short_not_zero, "a burst dying down"),
         ("nb13.q3", _nb13_page_as_int, "return a bool"),
         ("nb13.q3", _nb13_page_with_a_hard_coded_budget, "of a 99 % objective"),
+        ("nb13.q3", _nb13_page_at_or_over, "exactly on the threshold"),
     ],
 )
 def test_nb13_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:
@@ -2530,3 +3147,234 @@ def test_nb13_q2_does_not_give_the_formula_away() -> None:
 def test_nb13_q3_does_not_give_the_rule_away() -> None:
     feedback = str(EXERCISES["nb13.q3"].evaluate(_nb13_page_short_over_a_twelfth))
     assert "1 - objective" not in feedback and "both" not in feedback.lower(), feedback
+
+
+# --- Notebook 09: other correct answers, the reasons wrong ones get, and the exercise cells.
+
+
+def _nb09_repeat_chance_with_exp(n: int, space: int) -> float:
+    return 1 - math.exp(-n * (n - 1) / (2 * space))
+
+
+def _nb09_repeat_chance_exact(n: int, space: int) -> float:
+    none_repeat = 1.0
+    for taken in range(n):
+        none_repeat *= max(space - taken, 0) / space
+    return 1 - none_repeat
+
+
+def _nb09_by_the_service(url: str) -> bool:
+    """The shortener's own validator, `normalize_url`, is another correct answer to q4."""
+    from helpers.shortener.validation import InvalidURL, normalize_url
+
+    try:
+        normalize_url(url)
+    except InvalidURL:
+        return False
+    return True
+
+
+def _nb09_strict_ip_parsing(url: str) -> bool:
+    """The reference, but reading hosts with ipaddress alone (no browser-style numbers)."""
+    import ipaddress
+
+    from helpers.exercises import nb09
+
+    def strict(host: str) -> Any:
+        try:
+            return ipaddress.IPv4Address(host)
+        except ValueError:
+            return None
+
+    original = nb09.browser_ipv4
+    nb09.browser_ipv4 = strict  # type: ignore[assignment]
+    try:
+        return nb09.safe_to_shorten(url)
+    finally:
+        nb09.browser_ipv4 = original
+
+
+def _nb09_without_idna(url: str) -> bool:
+    """The reference, judging the host as typed rather than as the browser will send it."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    if not host.isascii():
+        return EXERCISES["nb09.q4"].reference(url.replace(host, "www.example.com"))
+    return bool(EXERCISES["nb09.q4"].reference(url))
+
+
+def _nb09_raises_on_a_bad_port(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    urlsplit(url).port  # noqa: B018 (raises ValueError for port 99999)
+    return bool(EXERCISES["nb09.q4"].reference(url))
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [
+        ("nb09.q1", _nb09_repeat_chance_with_exp),
+        ("nb09.q1", _nb09_repeat_chance_exact),
+        ("nb09.q4", _nb09_by_the_service),
+    ],
+)
+def test_nb09_accepts_other_correct_answers(key: str, answer: object) -> None:
+    feedback = EXERCISES[key].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (EXERCISES["nb09.q4"].wrong[0], "'http://example.com:99999/') returned True"),
+        (EXERCISES["nb09.q4"].wrong[2], "looks like one site and opens another"),
+        (_nb09_strict_ip_parsing, "'http://999.1.1.1/') returned True"),
+        (_nb09_without_idna, "'http://ｌｏｃａｌｈｏｓｔ/') returned True"),
+        (_nb09_raises_on_a_bad_port, "raised ValueError"),
+        (lambda url: "yes", "return True or False"),
+        (lambda url: False, "an ordinary public web page"),
+    ],
+)
+def test_nb09_q4_says_which_url_and_what_is_at_stake(answer: object, reason: str) -> None:
+    feedback = EXERCISES["nb09.q4"].evaluate(answer)
+    assert feedback.status is Status.NOT_YET
+    assert reason in str(feedback), feedback
+
+
+def test_nb09_q4_reasons_do_not_give_the_method_away() -> None:
+    from helpers.exercises.nb09 import URL_TABLE
+
+    words = ("octal", "hex", "idna", "punycode", "ipaddress", "is_global", "urlsplit", "decimal")
+    for _url, _safe, what in URL_TABLE:
+        assert not any(word in what.lower() for word in words), what
+    for answer in (*EXERCISES["nb09.q4"].wrong, _nb09_strict_ip_parsing, _nb09_without_idna):
+        feedback = str(EXERCISES["nb09.q4"].evaluate(answer)).lower()
+        assert not any(word in feedback.split("returned")[-1] for word in words), feedback
+
+
+def test_nb09_q4_table_is_what_the_project_validator_decides() -> None:
+    from helpers.exercises.nb09 import URL_TABLE
+
+    assert len(URL_TABLE) == len({url for url, _, _ in URL_TABLE})
+    assert [_nb09_by_the_service(url) for url, _, _ in URL_TABLE] == [s for _, s, _ in URL_TABLE]
+
+
+NB09 = Path(__file__).resolve().parent.parent / "notebooks" / "09_shortener_design.ipynb"
+
+
+def test_nb09_exercise_stubs_do_not_replace_the_notebooks_own_functions() -> None:
+    """Re-running a cell above an exercise must still work once the exercise cell has run."""
+    defined: set[str] = set()
+    for cell in nbformat.read(NB09, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        names = set()
+        for node in ast.parse(cell.source).body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef):
+                names.add(node.name)
+            for target in getattr(node, "targets", []):
+                names |= {name.id for name in ast.walk(target) if isinstance(name, ast.Name)}
+        if ".check(" in cell.source:
+            assert not names & defined, f"an exercise stub redefines {names & defined}"
+        defined |= names
+
+
+def test_nb09_stores_no_widget_state() -> None:
+    """The sliders are live in JupyterLab only; stored widget state would make the site fetch
+    the widget renderer from a CDN. Save with
+    `make execute NB="--ExecutePreprocessor.store_widget_state=False notebooks/09_...ipynb"`."""
+    assert "widgets" not in nbformat.read(NB09, as_version=4).metadata
+
+
+# --- Notebook 05: other correct clients q3 must accept, wrong ones and the reasons it gives.
+
+
+def _nb05_request_with_select(address: Any, message: bytes, deadline: float = 2.0) -> bytes:
+    """Waits with select() for what is left of the deadline, on a non-blocking socket."""
+    import select
+    import time
+
+    give_up = time.monotonic() + deadline
+    with socket.create_connection(address, timeout=deadline) as sock:
+        sock.sendall(struct.pack("!I", len(message)) + message)
+        sock.setblocking(False)
+        data = bytearray()
+        while len(data) < 4 or len(data) < 4 + struct.unpack_from("!I", data)[0]:
+            left = give_up - time.monotonic()
+            if left <= 0 or not select.select([sock], [], [], left)[0]:
+                raise TimeoutError("deadline passed")
+            chunk = sock.recv(4096)
+            if not chunk:
+                raise EOFError("the reply was cut short")
+            data += chunk
+        return bytes(data[4:])
+
+
+def _nb05_request_checking_between_recvs(
+    address: Any, message: bytes, deadline: float = 2.0
+) -> bytes:
+    """A timeout on each recv plus a check of the clock between them: at most about two
+    deadlines in the worst case, which the checker's slack accepts."""
+    import time
+
+    started = time.monotonic()
+    with socket.create_connection(address, timeout=deadline) as sock:
+        sock.sendall(struct.pack("!I", len(message)) + message)
+        buffer = b""
+
+        def take(size: int) -> bytes:
+            nonlocal buffer
+            while len(buffer) < size:
+                if time.monotonic() - started > deadline:
+                    raise TimeoutError
+                more = sock.recv(65536)
+                if not more:
+                    raise ConnectionError
+                buffer += more
+            piece, buffer = buffer[:size], buffer[size:]
+            return piece
+
+        return take(struct.unpack("!I", take(4))[0])
+
+
+@pytest.mark.parametrize(
+    "answer", [_nb05_request_with_select, _nb05_request_checking_between_recvs]
+)
+def test_nb05_q3_accepts_other_correct_clients(answer: Callable[..., bytes]) -> None:
+    feedback = EXERCISES["nb05.q3"].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+def test_nb05_q3_says_why_each_known_wrong_client_fails() -> None:
+    from helpers.exercises import nb05
+
+    reasons = {
+        nb05._one_recv: "One recv returns whatever has arrived",
+        nb05._no_timeout: "against a server that never answers",
+        nb05._timeout_per_recv: "a timeout on each recv alone",
+        nb05._keeps_what_came: "promises 20 bytes, sends 10 and closes",
+    }
+    for answer, reason in reasons.items():
+        feedback = EXERCISES["nb05.q3"].evaluate(answer)
+        assert feedback.status is Status.NOT_YET and reason in feedback.message, feedback
+
+
+def test_nb05_q3_rejects_a_request_sent_without_its_prefix() -> None:
+    def unframed(address: Any, message: bytes, deadline: float = 2.0) -> bytes:
+        with socket.create_connection(address, timeout=deadline) as sock:
+            sock.sendall(message)
+            return sock.recv(65536)
+
+    feedback = EXERCISES["nb05.q3"].evaluate(unframed)
+    assert feedback.status is Status.NOT_YET, feedback
+
+
+NB05 = Path(__file__).resolve().parent.parent / "notebooks" / "05_sockets.ipynb"
+
+
+def test_nb05_stores_no_widget_state() -> None:
+    """The size control is live in JupyterLab only; stored widget state would make the site fetch
+    the widget renderer from a CDN. Save with `make execute
+    NB="--ExecutePreprocessor.store_widget_state=False notebooks/05_sockets.ipynb"`."""
+    assert "widgets" not in nbformat.read(NB05, as_version=4).metadata

@@ -363,7 +363,7 @@ def test_read_request_parses_line_headers_and_body(pair: tuple[socket.socket, ..
 
 def test_read_request_waits_for_pieces_that_arrive_late(pair: tuple[socket.socket, ...]) -> None:
     client, server = pair
-    pieces = [b"GET / HT", b"TP/1.1\r\nContent-Le", b"ngth: 4\r\n\r", b"\nab", b"cd"]
+    pieces = [b"GET / HT", b"TP/1.1\r\nHost: x\r\nContent-Le", b"ngth: 4\r\n\r", b"\nab", b"cd"]
 
     def send_slowly() -> None:
         for piece in pieces:
@@ -390,6 +390,7 @@ def test_read_request_waits_for_pieces_that_arrive_late(pair: tuple[socket.socke
         (b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", "does not read chunked"),
         (b"GET / HTTP/1.1\r\nHost: x\r\n", "before the end of the head"),
         (b"GET / HTTP/1.1\r\nContent-Length: 9\r\n\r\nabc", "ended after 3 of 9 bytes"),
+        (b"GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", "must send a Host header"),  # RFC 9112, 3.2
     ],
 )
 def test_read_request_rejects_what_it_cannot_read(
@@ -400,6 +401,12 @@ def test_read_request_rejects_what_it_cannot_read(
     client.shutdown(socket.SHUT_WR)
     with pytest.raises(RequestError, match=reason):
         read_request(server)
+
+
+def test_only_http_1_1_requires_host(pair: tuple[socket.socket, ...]) -> None:
+    client, server = pair
+    client.sendall(b"GET /old HTTP/1.0\r\n\r\nGET /new HTTP/1.1\r\nHost:\r\n\r\n")
+    assert read_request(server).path == "/old"  # HTTP/1.0 had no Host requirement
 
 
 def test_read_request_refuses_an_endless_head(pair: tuple[socket.socket, ...]) -> None:
@@ -466,7 +473,9 @@ def test_a_chunked_body_gets_a_501_not_a_400() -> None:
         blog().serve(name="chunked") as server,
         socket.create_connection(server.address, timeout=TIMEOUT) as client,
     ):
-        client.sendall(b"POST /posts HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        client.sendall(
+            b"POST /posts HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+        )
         answer = client.makefile("rb").read()
     assert answer.startswith(b"HTTP/1.1 501 Not Implemented\r\n")
 

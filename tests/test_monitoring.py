@@ -90,3 +90,39 @@ def test_the_probe_makes_a_round_trip(shortener: net.BackgroundServer) -> None:
 def test_the_probe_reports_a_dead_service() -> None:
     result = monitoring.probe(f"http://127.0.0.1:{net.free_port()}", timeout=1)
     assert not result.ok and result.problem == "ConnectionError"
+
+
+def test_the_golden_signals_make_four_panels_with_a_gap_where_there_were_no_requests() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    found = {
+        "time": [0.25, 0.5, 0.75],
+        "requests": [100.0, 50.0, 0.0],
+        "traffic": [400.0, 200.0, 0.0],
+        "errors": [0.0, 0.02, math.nan],
+        "mean": [0.2, 0.3, math.nan],
+        "p50": [0.5, 0.5, math.nan],
+        "p99": [1.0, 60.0, math.nan],
+        "in flight": [0.1, 0.2, 0.0],
+        "at scrape": [0.0, 1.0, 0.0],
+        "cpu": [0.5, 0.9, 0.1],
+    }
+    fig = monitoring.plot_golden_signals(found, "demo", buckets=(0.001, 0.0025, 0.005))
+    try:
+        titles = [ax.get_title() for ax in fig.axes]
+        assert titles == [
+            "traffic (redirects/s)",
+            "errors (share of 5xx; grey: no requests)",
+            "latency, successful redirects (ms; grey: buckets)",
+            "saturation",
+        ]
+        errors, latency = fig.axes[1], fig.axes[2]
+        assert len(errors.patches) == 1  # the one window without requests is shaded
+        grey = [line for line in latency.get_lines() if line.get_color() == "grey"]
+        assert [line.get_ydata()[0] for line in grey] == pytest.approx([1, 2.5, 5])
+        assert fig.texts[0].get_text() == "demo"
+    finally:
+        plt.close(fig)

@@ -255,19 +255,32 @@ def _check_cache_is_fresh(candidate: Callable[[Path], bool]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "greeting.py"
         source.write_text("GREETING = 'hello'\n")
-        # Ten seconds ago and 0.7: a time with a fraction that rounding (or math.ceil) would turn
-        # into the next second, older than the .pyc written next.
-        with_fraction = (int(source.stat().st_mtime) - 10) * 10**9 + 700_000_000
-        os.utime(source, ns=(with_fraction, with_fraction))
+        # Twenty seconds ago, to the second: st_mtime has no fraction, so only the reading of the
+        # header can go wrong here.
+        whole = (int(source.stat().st_mtime) - 20) * 10**9
+        os.utime(source, ns=(whole, whole))
         pyc = _compile_in_place(source)
         _ask(
             candidate,
             source,
-            "a module just compiled",
+            "a module just compiled, its time a whole number of seconds",
             True,
-            "the next import would reuse this .pyc. Look at each comparison: the header holds "
-            "little-endian numbers and the time in whole seconds, its fraction cut off, while "
-            "st_mtime is a float.",
+            "the next import would reuse this .pyc. Read each header field as a little-endian "
+            "unsigned number of 4 bytes: the time is bytes 8-11, the size bytes 12-15.",
+        )
+
+        # Ten seconds ago and 0.7: a time with a fraction that rounding (or math.ceil) would turn
+        # into the next second, older than the .pyc written next.
+        with_fraction = (int(source.stat().st_mtime) + 10) * 10**9 + 700_000_000
+        os.utime(source, ns=(with_fraction, with_fraction))
+        _compile_in_place(source)
+        _ask(
+            candidate,
+            source,
+            "a module just compiled, its time 0.7 s past a whole second",
+            True,
+            "the next import would reuse this .pyc. The header keeps the time in whole seconds, "
+            "the fraction cut off, while st_mtime is a float that keeps it.",
         )
 
         never_compiled = Path(folder) / "other.py"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import types
 from collections.abc import Callable
@@ -38,11 +39,55 @@ def _attributes(function: object) -> dict[str, tuple[object, str]]:
     return {name: (value, repr(value)) for name, value in vars(function).items()}
 
 
+def _fingerprint(value: object, depth: int = 2) -> tuple[object, ...]:
+    """What shows a change of `value`: its identity and repr and, `depth` levels down, what a
+    generator's locals, a function's cells or a bound method's `__self__` hold."""
+    try:
+        shown = repr(value)
+    except Exception:  # a learner's object whose repr fails still has an identity
+        shown = "<no repr>"
+    inner: list[object] = []
+    if depth:
+        if inspect.isgenerator(value):
+            inner = list(inspect.getgeneratorlocals(value).values())
+        elif isinstance(value, types.FunctionType):
+            inner = [_cell_value(cell) for cell in value.__closure__ or ()]
+        elif hasattr(value, "__self__"):
+            inner = [value.__self__]
+    return (id(value), shown, *(_fingerprint(item, depth - 1) for item in inner))
+
+
+def _cell_value(cell: Any) -> object:
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell: a variable not assigned yet
+        return None
+
+
+def _cells(function: Any) -> dict[str, tuple[object, ...]]:
+    """Each free variable of the function, with a fingerprint of what its cell holds."""
+    names = function.__code__.co_freevars
+    return {
+        name: _fingerprint(_cell_value(cell))
+        for name, cell in zip(names, function.__closure__ or (), strict=False)
+    }
+
+
+def _defaults(function: Any) -> dict[str, tuple[object, ...]]:
+    """Each default value of the function, by position or keyword, with its fingerprint."""
+    found = {f"default {i}": _fingerprint(v) for i, v in enumerate(function.__defaults__ or ())}
+    found.update((name, _fingerprint(v)) for name, v in (function.__kwdefaults__ or {}).items())
+    return found
+
+
 def _check_make_counter(candidate: Callable[[], Callable[[], int]]) -> None:
     require(callable(candidate), "the answer should be a function that makes counters.")
     first = candidate()
     require(callable(first), f"make_counter() returned {first!r}; it should return a function.")
     attributes_before = _attributes(first) if hasattr(first, "__dict__") else {}
+    is_function = isinstance(first, types.FunctionType)
+    cells_before = _cells(first) if is_function else {}
+    defaults_before = _defaults(first) if is_function else {}
     try:
         counts = [first(), first(), first()]
     except UnboundLocalError as error:
@@ -67,13 +112,14 @@ def _check_make_counter(candidate: Callable[[], Callable[[], int]]) -> None:
         f"the first counter went on with {fourth!r}, not 4, after the second one was used: "
         "the counters must not share their count.",
     )
-    # Independent counts rule out a shared global; what is left is where each counter keeps its
-    # own count. Any state reached through the closure's cells is right: an int changed with
-    # `nonlocal`, a list or a dict changed in place, an iterator. Attributes of the function
-    # (functools.wraps's __wrapped__, a `reset` helper) are fine as long as counting leaves them
-    # alone.
+    # What is left is where each counter keeps its own count. Counting must change what the
+    # closure's cells hold (an int rebound with `nonlocal`, a list or a dict changed in place, an
+    # iterator advanced), and leave the function's defaults and attributes alone: a closure over
+    # some other variable does not make a count in a mutable default, a global dict or an
+    # attribute right. Attributes that counting leaves alone (functools.wraps's __wrapped__, a
+    # `reset` helper) are fine.
     require(
-        bool(getattr(first, "__closure__", None)),
+        is_function and bool(first.__closure__),
         "the counter counts, but it is no closure (it has no __closure__ cells): keep the count in "
         "a variable of make_counter that the inner function uses.",
     )
@@ -91,6 +137,21 @@ def _check_make_counter(candidate: Callable[[], Callable[[], int]]) -> None:
         f"counting changed the counter's {'attribute' if len(changed) == 1 else 'attributes'} "
         f"{_names(changed)}: that keeps the count in "
         "the function's __dict__, not in a variable of make_counter.",
+    )
+    defaults_after = _defaults(first)
+    moved = [name for name in defaults_before if defaults_after.get(name) != defaults_before[name]]
+    require(
+        not moved and defaults_after.keys() == defaults_before.keys(),
+        "counting changed the counter's default values (__defaults__ or __kwdefaults__): that "
+        "keeps the count in a default, made once when the def ran, not in a variable of "
+        "make_counter that the counter's cells share.",
+    )
+    cells_after = _cells(first)
+    require(
+        cells_after != cells_before,
+        f"the counter is a closure over {_names(sorted(cells_before))}, but counting changed "
+        "nothing those cells hold: the count lives somewhere else (a global, say). Keep it in a "
+        "variable of make_counter that the counter changes.",
     )
 
 
@@ -125,6 +186,33 @@ def _make_counter_in_a_default() -> Callable[[], int]:
     def counter(count: list[int] = [0]) -> int:  # noqa: B006 (the mutable default is the point)
         count[0] += 1
         return count[0]
+
+    return counter
+
+
+def _make_counter_in_a_default_beside_a_closure() -> Callable[[], int]:
+    """Wrong on purpose: a closure over `step`, which never changes; the count itself is in a
+    mutable default."""
+    step = 1
+
+    def counter(count: list[int] = [0]) -> int:  # noqa: B006 (the mutable default is the point)
+        count[0] += step
+        return count[0]
+
+    return counter
+
+
+_counts_by_key: dict[object, int] = {}
+
+
+def _make_counter_in_a_global_dict() -> Callable[[], int]:
+    """Wrong on purpose: independent counts, kept in a module-level dict; the closure holds only
+    the key."""
+    key = object()
+
+    def counter() -> int:
+        _counts_by_key[key] = _counts_by_key.get(key, 0) + 1
+        return _counts_by_key[key]
 
     return counter
 
@@ -169,6 +257,8 @@ q1 = Exercise(
         _make_counter_from_zero,
         lambda: itertools.count(1).__next__,
         _make_counter_in_a_default,
+        _make_counter_in_a_default_beside_a_closure,
+        _make_counter_in_a_global_dict,
         _make_counter_in_an_attribute,
         _make_counter_in_an_attribute_list,
     ],
@@ -557,15 +647,16 @@ def _check_raisers(answer: Any) -> None:
     if missed:
         reasons.append(
             f"{_how_many(missed)} you left out {'does' if missed == 1 else 'do'} raise "
-            "UnboundLocalError: in each function, list every name it binds, by any statement "
-            "(an `import` and `+=` bind too), then look for a read of such a name that can run "
+            "UnboundLocalError: a name that a function binds anywhere in its body, by any of the "
+            "binding statements of section 5 and not only by `=`, is local in the whole body. "
+            "For each function, list those names, then look for a read of one that can run "
             "before its binding."
         )
     if false_alarms:
         reasons.append(
             f"{_how_many(false_alarms)} you listed {'runs' if false_alarms == 1 else 'run'} "
-            "without error: a name is local only where a statement binds that very name, in "
-            "that very function; changing an item of a list binds no name."
+            "without error: a name is local only to the function whose own body binds it, and "
+            "using or changing the object a name points at binds nothing."
         )
     wrong = missed + false_alarms
     require(
@@ -664,5 +755,81 @@ q5 = Exercise(
         (True, ([1], [2])),
         (True, [[1, 2]]),
         "TypeError",
+    ],
+)
+
+# --- q6: bound methods, identity and equality --------------------------------------------------
+
+# The notebook shows this source and these lines as they are; the checker runs them.
+METHOD_PUZZLE = """\
+class Lamp:
+    def switch(self):
+        return "click"
+
+
+a = Lamp()
+b = a
+c = Lamp()
+"""
+METHOD_LINES = (
+    "a.switch is a.switch",
+    "a.switch == a.switch",
+    "a.switch == b.switch",
+    "a.switch == c.switch",
+    "a.switch.__func__ is c.switch.__func__",
+)
+
+
+def method_outcomes() -> tuple[bool, ...]:
+    """Each line of METHOD_LINES, evaluated after METHOD_PUZZLE in a fresh namespace."""
+    namespace: dict[str, Any] = {}
+    exec(METHOD_PUZZLE, namespace)  # the puzzle's own source, defined above: nothing from outside
+    return tuple(bool(eval(line, namespace)) for line in METHOD_LINES)  # the lines above only
+
+
+def _check_method_predictions(answer: Any) -> None:
+    count = len(METHOD_LINES)
+    require(
+        isinstance(answer, tuple | list)
+        and len(answer) == count
+        and all(isinstance(value, bool) for value in answer),
+        f"the answer should be a tuple of {count} True or False values, one per line, in the "
+        "order of the lines, such as (True, True, True, True, True).",
+    )
+    # Like q4's, the feedback counts the wrong predictions but names no line: with True or
+    # False for an answer, naming a line would give its answer away.
+    wrong = sum(given != real for given, real in zip(answer, method_outcomes(), strict=True))
+    require(
+        not wrong,
+        f"{wrong} of your {count} predictions {'is' if wrong == 1 else 'are'} off. For each "
+        "line, ask what the expression `a.switch` builds each time it is evaluated (section 4), "
+        "what that object remembers, which names point at one and the same Lamp, and whether "
+        "the line compares identities (`is`) or values (`==`).",
+    )
+
+
+q6 = Exercise(
+    "you predicted how bound methods compare",
+    _check_method_predictions,
+    hints=[
+        "`a.switch` finds the function `switch` in `vars(Lamp)` and builds a *new* bound method "
+        "from it and `a`, every time it is evaluated. In `x is y`, both sides are alive while "
+        "`is` compares them.",
+        "Two bound methods are equal (`==`) when they hold the same function (`__func__`) and "
+        "the same instance (`__self__`, compared with `is`).",
+        "`b = a` copies nothing: `b` is a second name for the Lamp `a` points at. `c` is another "
+        "Lamp, but its class, and so its function `switch`, is the same.",
+    ],
+    solution=(False, True, True, False, True),
+    wrong=[
+        (True, True, True, True, True),
+        (False, False, False, False, False),
+        (True, True, True, False, True),
+        (False, False, False, False, True),
+        (False, True, False, False, True),
+        (False, True, True, True, True),
+        (False, True, True, False, False),
+        (False, True, True, False),
+        "False",
     ],
 )

@@ -30,7 +30,26 @@ def cache(func):
     return wrapper
 
 
-def _counted(calls: list[tuple[str, int]]) -> dict[str, Callable[[int], Any]]:
+class _Labelled:
+    """A hashable value that prints as its label alone: two of them can print alike and differ."""
+
+    def __init__(self, label: str, value: int) -> None:
+        self.label, self.value = label, value
+
+    def __repr__(self) -> str:
+        return f"Labelled({self.label!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Labelled) and (self.label, self.value) == (
+            other.label,
+            other.value,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.label, self.value))
+
+
+def _counted(calls: list[tuple[Any, ...]]) -> dict[str, Callable[..., Any]]:
     """Functions that log each real call in `calls`, to see what a cache lets through."""
 
     def square(n: int) -> int:
@@ -52,14 +71,31 @@ def _counted(calls: list[tuple[str, int]]) -> dict[str, Callable[[int], Any]]:
         """Look n up and find nothing."""
         calls.append(("find", n))
 
-    return {"square": square, "cube": cube, "is_even": is_even, "find": find}
+    def add(a: int, b: int) -> int:
+        """Return a + b."""
+        calls.append(("add", a, b))
+        return a + b
+
+    def value_of(item: _Labelled) -> int:
+        """Return the value an item carries."""
+        calls.append(("value_of", item.value))
+        return item.value
+
+    return {
+        "square": square,
+        "cube": cube,
+        "is_even": is_even,
+        "find": find,
+        "add": add,
+        "value_of": value_of,
+    }
 
 
 def _check_cache(candidate: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
     require(
         callable(candidate), "the answer should be a decorator: a function that takes a function."
     )
-    calls: list[tuple[str, int]] = []
+    calls: list[tuple[Any, ...]] = []
     originals = _counted(calls)
     cached = {name: candidate(function) for name, function in originals.items()}
     require(callable(cached["square"]), "cache(func) should return a function, the wrapper.")
@@ -90,6 +126,26 @@ def _check_cache(candidate: Callable[[Callable[..., Any]], Callable[..., Any]]) 
             f"{falsy}(3) returns {expected!r}, and the original ran {runs} times for 3 calls: "
             "does your cache ask whether the arguments are *in* it, or what the stored value is?",
         )
+    sums = [answer_of(f"the cached add{pair}", cached["add"], *pair) for pair in PAIRS]
+    require(
+        sums == [3, 4, 3],
+        f"the cached add(1, 2), add(1, 3), add(1, 2) returned {sums}, not [3, 4, 3]: the key "
+        "must hold every argument (the whole `args` tuple), not only the first.",
+    )
+    require(
+        calls.count(("add", 1, 2)) == 1,
+        "add(1, 2) ran twice: the second call should have found its result in the cache.",
+    )
+    items = (_Labelled("port", 80), _Labelled("port", 443))
+    values = [
+        answer_of(f"the cached value_of({item!r})", cached["value_of"], item) for item in items
+    ]
+    require(
+        values == [80, 443],
+        f"value_of with two different arguments that print alike, {items[0]!r}, returned "
+        f"{values}, not [80, 443]: key the cache on the arguments themselves (a tuple is "
+        "hashable), not on their text.",
+    )
     wrapper = cached["square"]
     name, doc = getattr(wrapper, "__name__", None), getattr(wrapper, "__doc__", None)
     require(
@@ -97,6 +153,34 @@ def _check_cache(candidate: Callable[[Callable[..., Any]], Callable[..., Any]]) 
         f"the wrapper calls itself {name!r} with docstring {doc!r}; "
         "functools.wraps(func) keeps the original's.",
     )
+
+
+PAIRS = ((1, 2), (1, 3), (1, 2))
+
+
+def _cache_on_first_argument(func):
+    store = {}
+
+    @functools.wraps(func)
+    def wrapper(*args):
+        if args[0] not in store:
+            store[args[0]] = func(*args)
+        return store[args[0]]
+
+    return wrapper
+
+
+def _cache_keyed_on_text(func):
+    store = {}
+
+    @functools.wraps(func)
+    def wrapper(*args):
+        key = str(args)
+        if key not in store:
+            store[key] = func(*args)
+        return store[key]
+
+    return wrapper
 
 
 q1 = Exercise(
@@ -114,6 +198,8 @@ q1 = Exercise(
     wrong=[
         lambda func: functools.wraps(func)(lambda *args: func(*args)),
         lambda func: functools.lru_cache(maxsize=None)(lambda *args: func(*args)),
+        _cache_on_first_argument,
+        _cache_keyed_on_text,
     ],
 )
 
@@ -252,8 +338,8 @@ def _check_pauses(answer: Any) -> None:
     expected = pauses_of_the_experiment()
     require(
         len(answer) == len(expected),
-        f"your list has {len(answer)} pauses; with 5 attempts, there is a pause between each two "
-        "of them, and none after the last.",
+        f"your list has {len(answer)} pauses, and that is not how many times the retry sleeps "
+        "when all 5 attempts fail: count them again.",
     )
     require(math.isclose(answer[0], expected[0]), f"{answer[0]!r} is not the first pause: what is?")
     for got, want in zip(answer, expected, strict=True):
@@ -320,6 +406,9 @@ def _check_count_errors(candidate: Callable[[Callable[..., Any]], Any]) -> None:
         if port < 0:
             raised.append(_Refused(f"port {port} refused"))
             raise raised[-1]
+        if port == 0:
+            raised.append(ValueError("port 0 is no port to connect to"))
+            raise raised[-1]
         return port if timeout > 0 else 0
 
     counted = answer_of("count_errors(connect)", candidate, connect)
@@ -351,10 +440,27 @@ def _check_count_errors(candidate: Callable[[Callable[..., Any]], Any]) -> None:
         f"after two calls that returned and one that raised, (calls, errors) is {counts}, "
         "not (3, 1).",
     )
+    try:
+        counted(0)
+    except ValueError as error:
+        require(error is raised[-1], "connect(0) raised a new error, not the original one.")
+    except Exception as error:
+        raise NotYet(
+            f"connect(0) raised {type(error).__name__}: {error}, not the function's own "
+            "ValueError: let the original through unchanged."
+        ) from error
+    else:
+        raise NotYet("connect(0) raised nothing: the wrapper swallowed the error; re-raise it.")
+    errors = getattr(counted, "errors", None)
+    require(
+        errors == 2,
+        f"connect(0) raised a ValueError and errors is {errors}, not 2: count every exception "
+        "the function raises, not only connection errors.",
+    )
     other = answer_of("a second count_errors(connect)", candidate, connect)
     answer_of("the second wrapper's connect(443)", other, 443)
     require(
-        (getattr(other, "calls", None), counted.calls) == (1, 3),
+        (getattr(other, "calls", None), counted.calls) == (1, 4),
         "a second decorated function shares its counts with the first: each wrapper needs its own.",
     )
     require(
@@ -372,6 +478,20 @@ def _swallows(func):
             return func(*args, **kwargs)
         except Exception:
             wrapper.errors += 1
+
+    wrapper.calls = wrapper.errors = 0
+    return wrapper
+
+
+def _counts_connection_errors_only(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        wrapper.calls += 1
+        try:
+            return func(*args, **kwargs)
+        except ConnectionError:
+            wrapper.errors += 1
+            raise
 
     wrapper.calls = wrapper.errors = 0
     return wrapper
@@ -404,5 +524,5 @@ q4 = Exercise(
         "`def wrapper`.",
     ],
     solution=count_errors,
-    wrong=[_swallows, _counts_errors_as_calls_only],
+    wrong=[_swallows, _counts_errors_as_calls_only, _counts_connection_errors_only],
 )

@@ -1,11 +1,16 @@
-"""Exercises of notebook 05, Sockets: framing a byte stream into messages."""
+"""Exercises of notebook 05, Sockets: framing a byte stream into messages, and a client that
+keeps to a deadline over a real loopback connection."""
 
 from __future__ import annotations
 
+import socket
 import struct
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 
-from helpers.exercises import Exercise, require
+from helpers import net
+from helpers.exercises import Exercise, NotYet, require
 
 HEADER = struct.Struct("!I")  # a 4-byte unsigned length, big-endian ("network byte order")
 
@@ -117,4 +122,235 @@ q2 = Exercise(
         lambda chunks: b"".join(chunks).split(b"\n"),
         lambda chunks: [chunk.rstrip(b"\n") for chunk in chunks],
     ],
+)
+
+
+# --- q3: a client over a real socket, with a deadline for the whole exchange.
+
+
+def request(address: tuple[str, int], message: bytes, deadline: float = 2.0) -> bytes:
+    """Send `message` with a 4-byte length prefix, return the server's length-prefixed reply,
+    and raise TimeoutError if the whole exchange takes longer than `deadline` seconds."""
+    give_up = time.monotonic() + deadline
+    with socket.create_connection(address, timeout=deadline) as sock:
+        sock.sendall(HEADER.pack(len(message)) + message)
+
+        def read_exactly(size: int) -> bytes:
+            data = b""
+            while len(data) < size:
+                left = give_up - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no complete reply within {deadline} s")
+                sock.settimeout(left)  # this recv may only use what is left of the deadline
+                chunk = sock.recv(size - len(data))
+                if not chunk:
+                    raise ConnectionError("the server closed before its reply was complete")
+                data += chunk
+            return data
+
+        (length,) = HEADER.unpack(read_exactly(HEADER.size))
+        return read_exactly(length)
+
+
+def _read_request(connection: socket.socket) -> bytes | None:
+    """The server side: one length-prefixed request, or None if the client sent less."""
+    data = b""
+    while len(data) < HEADER.size or len(data) < HEADER.size + HEADER.unpack_from(data)[0]:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    return data[HEADER.size :]
+
+
+def _reply_in_pieces(connection: socket.socket, address: tuple[str, int]) -> None:
+    """Answer with the request reversed, cut into pieces that arrive a little apart."""
+    message = _read_request(connection)
+    if message is None:
+        return
+    reply = _frame(message[::-1])
+    connection.sendall(reply[:2])  # half of the prefix first
+    time.sleep(0.05)
+    for start in range(2, len(reply), 20_000):
+        connection.sendall(reply[start : start + 20_000])
+        time.sleep(0.02)
+
+
+def _never_answer(connection: socket.socket, address: tuple[str, int]) -> None:
+    """Read the request, then say nothing until the client gives up (or 4 s pass)."""
+    if _read_request(connection) is not None:
+        connection.recv(1)
+
+
+def _trickle(connection: socket.socket, address: tuple[str, int]) -> None:
+    """Announce a 40-byte reply, then send it one byte every 0.1 s (4 s in all)."""
+    if _read_request(connection) is None:
+        return
+    connection.sendall(HEADER.pack(40))
+    for _ in range(40):
+        time.sleep(0.1)
+        connection.sendall(b".")
+
+
+def _hang_up_halfway(connection: socket.socket, address: tuple[str, int]) -> None:
+    """Announce a 20-byte reply, send 10 of its bytes, and close."""
+    if _read_request(connection) is not None:
+        connection.sendall(HEADER.pack(20) + b"0123456789")
+
+
+REQUEST_MESSAGES = [b"hello", b"", "caf\u00e9 \u2615".encode(), bytes(range(256)) * 400]
+DEADLINE = 1.0  # for the slow servers
+SLACK = 1.5  # how much longer than the deadline a correct answer may take, on a busy machine
+
+
+def _outcome(
+    candidate: Callable[..., object], address: tuple[str, int], message: bytes, deadline: float
+) -> tuple[bool, object, BaseException | None]:
+    """Run `candidate(address, message, deadline)` in a thread, waiting at most deadline + SLACK:
+    (finished, returned value, raised error)."""
+    result: dict[str, object] = {}
+
+    def attempt() -> None:
+        try:
+            result["value"] = candidate(address, message, deadline)
+        except BaseException as error:  # reported to the checker, never lost in the thread
+            result["error"] = error
+
+    worker = threading.Thread(target=attempt, daemon=True, name="nb05-q3-answer")
+    worker.start()
+    worker.join(deadline + SLACK)
+    error = result.get("error")
+    if isinstance(error, NotImplementedError | NotYet):
+        raise error
+    return not worker.is_alive(), result.get("value"), error  # type: ignore[return-value]
+
+
+def _check_request(candidate: Callable[..., object]) -> None:
+    require(
+        callable(candidate),
+        "the answer should be a function request(address, message, deadline).",
+    )
+    with net.serve_tcp(_reply_in_pieces, name="nb05-q3-pieces", timeout=4) as server:
+        for message in REQUEST_MESSAGES:
+            case = f"a {len(message)}-byte message"
+            finished, value, error = _outcome(candidate, server.address, message, 3.0)
+            require(
+                finished,
+                f"for {case}, your function was still waiting after 4.5 s, though the server "
+                "answers within a fraction of a second. It reads a 4-byte length, then that many "
+                "bytes: does your request carry its prefix, and does your function stop once "
+                "the reply is complete?",
+            )
+            require(error is None, f"for {case}, your function raised {error!r}.")
+            require(
+                isinstance(value, bytes | bytearray),
+                f"for {case}, your function returned {type(value).__name__}; return the "
+                "reply's bytes.",
+            )
+            assert isinstance(value, bytes | bytearray)
+            require(
+                bytes(value) == message[::-1],
+                f"for {case}, your function returned {len(value)} bytes that are not the reply "
+                f"(the server answered {len(message)} bytes, sent in several pieces). One recv "
+                "returns whatever has arrived: keep reading until the whole reply is there, "
+                "and no further.",
+            )
+    slow_servers = [
+        (
+            _never_answer,
+            "a server that never answers",
+            "Nothing bounds how long one recv may wait on a silent peer.",
+        ),
+        (
+            _trickle,
+            "a server that sends its reply one byte every 0.1 s",
+            "The deadline is for the whole exchange: a timeout on each recv alone lets a peer "
+            "that sends a byte now and then keep you waiting as long as it likes.",
+        ),
+    ]
+    for handler, who, why in slow_servers:
+        with net.serve_tcp(handler, name="nb05-q3-slow", timeout=4) as server:
+            finished, value, error = _outcome(candidate, server.address, b"hello", DEADLINE)
+        require(
+            finished,
+            f"against {who}, request(..., deadline={DEADLINE}) was still waiting after "
+            f"{DEADLINE + SLACK:.1f} s. {why}",
+        )
+        require(
+            isinstance(error, TimeoutError),
+            f"against {who}, request(..., deadline={DEADLINE}) should raise TimeoutError once "
+            f"the deadline has passed; it "
+            + (f"raised {error!r}." if error is not None else f"returned {value!r}."),
+        )
+    with net.serve_tcp(_hang_up_halfway, name="nb05-q3-hang-up", timeout=4) as server:
+        finished, value, error = _outcome(candidate, server.address, b"hello", 3.0)
+    require(
+        finished and error is not None and not isinstance(error, TimeoutError),
+        "against a server that promises 20 bytes, sends 10 and closes, your function should "
+        "raise an error (ConnectionError, say) at once: recv returning b'' means no more bytes "
+        "will ever come. It "
+        + (
+            "was still waiting."
+            if not finished
+            else f"raised {error!r}."
+            if error is not None
+            else f"returned {value!r}."
+        ),
+    )
+
+
+def _one_recv(address: tuple[str, int], message: bytes, deadline: float = 2.0) -> bytes:
+    with socket.create_connection(address, timeout=deadline) as sock:
+        sock.sendall(HEADER.pack(len(message)) + message)
+        return sock.recv(65536)[HEADER.size :]
+
+
+def _no_timeout(address: tuple[str, int], message: bytes, deadline: float = 2.0) -> bytes:
+    with socket.create_connection(address) as sock:
+        sock.sendall(HEADER.pack(len(message)) + message)
+        with sock.makefile("rb") as replies:
+            (length,) = HEADER.unpack(replies.read(HEADER.size))
+            return replies.read(length)
+
+
+def _timeout_per_recv(address: tuple[str, int], message: bytes, deadline: float = 2.0) -> bytes:
+    with socket.create_connection(address, timeout=deadline) as sock:
+        sock.sendall(HEADER.pack(len(message)) + message)
+        data = b""
+        while len(data) < HEADER.size or len(data) < HEADER.size + HEADER.unpack_from(data)[0]:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed early")
+            data += chunk
+        return data[HEADER.size :]
+
+
+def _keeps_what_came(address: tuple[str, int], message: bytes, deadline: float = 2.0) -> bytes:
+    give_up = time.monotonic() + deadline
+    with socket.create_connection(address, timeout=deadline) as sock:
+        sock.sendall(HEADER.pack(len(message)) + message)
+        data = b""
+        while len(data) < HEADER.size or len(data) < HEADER.size + HEADER.unpack_from(data)[0]:
+            sock.settimeout(max(give_up - time.monotonic(), 0.001))
+            chunk = sock.recv(65536)
+            if not chunk:
+                break  # returns a short reply as if it were whole
+            data += chunk
+        return data[HEADER.size :]
+
+
+q3 = Exercise(
+    "request frames a message, reads the whole reply and keeps to its deadline",
+    _check_request,
+    hints=[
+        "Send `frame(message)`, then read exactly 4 bytes, then exactly the length they give: "
+        "two loops of recv like `recv_exactly`, because one recv may return any part.",
+        "Compute the moment to give up once, `time.monotonic() + deadline`, and before each recv "
+        "give the socket only what is left of it (`sock.settimeout(left)`); raise TimeoutError "
+        "when nothing is left.",
+        "`recv` returning b'' means the server has closed: raise ConnectionError rather than "
+        "return an incomplete reply.",
+    ],
+    solution=request,
+    wrong=[_one_recv, _no_timeout, _timeout_per_recv, _keeps_what_came],
 )

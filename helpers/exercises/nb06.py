@@ -17,6 +17,7 @@ from helpers.exercises import Exercise, NotYet, answer_of, require
 # HTTP-version. DIGIT and ALPHA are ASCII: Python's `\d`, `\w` and str.isdigit() are not.
 TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 VERSION = re.compile(r"HTTP/[0-9]\.[0-9]")
+VISIBLE = re.compile(r"[!-~]+")  # visible ASCII: no space, tab, control or non-ASCII character
 
 
 def parse_request_line(line: str) -> tuple[str, str, str]:
@@ -26,8 +27,10 @@ def parse_request_line(line: str) -> tuple[str, str, str]:
     method, target, version = parts
     if not TOKEN.fullmatch(method):
         raise ValueError(f"bad method {method!r}")
+    if not VISIBLE.fullmatch(target) or "#" in target:  # a fragment stays in the client
+        raise ValueError(f"bad target {target!r}")
     url = urlsplit(target)
-    absolute_form = url.scheme in ("http", "https") and bool(url.netloc)
+    absolute_form = url.scheme in ("http", "https") and bool(url.hostname)
     if not (target.startswith("/") or absolute_form or target == "*"):
         raise ValueError(f"bad target {target!r}")
     if not VERSION.fullmatch(version):
@@ -81,6 +84,13 @@ BAD_LINES = {
     "GET / HTTP/1.10": "the version has one digit on each side of the dot",
     "GET / HTTP/\u0661.\u0661": "the RFC's DIGIT means 0-9, and \u0661 (Arabic-Indic one) is not",
     "GET / HTTP/1.1\n": "the version ends the line: nothing, not even a newline, comes after it",
+    "GET /\x00 HTTP/1.1": "a target is visible ASCII, and NUL is a control character",
+    "GET /caf\u00e9 HTTP/1.1": "a target is ASCII: a client sends \u00e9 percent-encoded, %C3%A9",
+    "GET /a#top HTTP/1.1": "a fragment (#...) stays in the client: a request target has none",
+    "GET http://:80/ HTTP/1.1": "an http URL with an empty host is invalid (RFC 9110, 4.2.1)",
+    "GET http://exa\tmple.com/ HTTP/1.1": (
+        "a tab is not visible ASCII (and urllib.parse.urlsplit silently drops it)"
+    ),
 }
 
 
@@ -106,8 +116,8 @@ def _check_parse_request_line(candidate: Callable[[str], tuple[str, str, str]]) 
     for line, (expected, why) in GOOD_LINES.items():
         got = answer_of(f"the well-formed line {line!r}", candidate, line, advice=why)
         require(
-            isinstance(got, tuple | list) and tuple(got) == expected,
-            f"parse_request_line({line!r}) gave {got!r}; want {expected!r}.{why}",
+            isinstance(got, tuple) and got == expected,
+            f"parse_request_line({line!r}) gave {got!r}; want the tuple {expected!r}.{why}",
         )
     for line, why in BAD_LINES.items():
         _require_value_error(f"parse_request_line({line!r})", candidate, line, why)
@@ -132,6 +142,17 @@ def _digits_of_any_script(line: str) -> tuple[str, str, str]:
     return method, target, version
 
 
+def _any_target_urlsplit_accepts(line: str) -> tuple[str, str, str]:
+    """Right but for the target: any text that urlsplit reads as a path or an http(s) URL with a
+    `.netloc` passes, so NUL, \u00e9, '#', 'http://:80/' and a tab inside the host all do."""
+    method, target, version = line.split(" ")
+    parse_request_line(f"{method} / {version}")  # the method and the version, checked
+    url = urlsplit(target)
+    if target.startswith("/") or target == "*" or (url.scheme in ("http", "https") and url.netloc):
+        return method, target, version
+    raise ValueError(f"bad target {target!r}")
+
+
 q1 = Exercise(
     "parse_request_line accepts every well-formed request line and rejects malformed ones",
     _check_parse_request_line,
@@ -141,10 +162,10 @@ q1 = Exercise(
         "Keep the method as it was sent, and accept only the token characters of the task. In a "
         "regular expression, spell out the ASCII ranges (`A-Za-z`, `0-9`): `\\w`, `\\d`, "
         "str.isalpha() and str.isdigit() all accept letters and digits of other scripts.",
-        "Three target forms: origin-form starts with '/', asterisk-form is exactly '*', and for "
-        "absolute-form `urllib.parse.urlsplit(target)` gives its `.scheme` and its host "
-        "(`.netloc`). The version is fixed text and two single digits: `re.fullmatch` with "
-        "`[0-9]` does it.",
+        "A target is visible ASCII, `[!-~]` in a regular expression, without '#'. Then three "
+        "forms: origin-form starts with '/', asterisk-form is exactly '*', and for absolute-form "
+        "`urllib.parse.urlsplit(target)` gives its `.scheme` and its `.hostname`. The version "
+        "is fixed text and two single digits: `re.fullmatch` with `[0-9]` does it.",
     ],
     solution=parse_request_line,
     wrong=[
@@ -152,6 +173,7 @@ q1 = Exercise(
         lambda line: tuple(line.split(" ", 2)),
         _upper_case_only,
         _digits_of_any_script,
+        _any_target_urlsplit_accepts,
     ],
 )
 
@@ -162,7 +184,7 @@ def parse_headers(lines: list[str]) -> dict[str, str]:
         name, colon, value = line.partition(":")
         if not colon or not name or name != name.strip():
             raise ValueError(f"bad header line {line!r}")
-        name, value = name.lower(), value.strip()
+        name, value = name.lower(), value.strip(" \t")  # optional whitespace: space and tab
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return headers
 
@@ -171,6 +193,8 @@ GOOD_HEADERS: list[tuple[list[str], dict[str, str]]] = [
     ([], {}),
     (["Host: 127.0.0.1", "Accept: */*"], {"host": "127.0.0.1", "accept": "*/*"}),
     (["Content-Length:   12  "], {"content-length": "12"}),
+    (["Content-Length:\t12 \t"], {"content-length": "12"}),
+    (["X-Note: \xa0a\x85"], {"x-note": "\xa0a\x85"}),
     (["Location: /r/abc?at=10:30"], {"location": "/r/abc?at=10:30"}),
     (["X-Tag: a", "x-tag: b"], {"x-tag": "a, b"}),
     (["x-tag: a", "X-Tag: b", "X-TAG: c"], {"x-tag": "a, b, c"}),
@@ -185,13 +209,35 @@ BAD_HEADERS = {
 }
 
 
+OWS_ADVICE = (
+    " The whitespace around a value is spaces and tabs only: str.strip() also removes characters"
+    " such as \\xa0 and \\x85, which belong to the value; strip(' \\t') removes just those two."
+)
+
+
 def _check_parse_headers(candidate: Callable[[list[str]], dict[str, str]]) -> None:
     require(callable(candidate), "the answer should be a function that takes a list of lines.")
     for lines, expected in GOOD_HEADERS:
         got = answer_of(f"the well-formed lines {lines!r}", candidate, list(lines))
-        require(got == expected, f"parse_headers({lines!r}) gave {got!r}; want {expected!r}.")
+        why = OWS_ADVICE if any(c in "".join(lines) for c in "\t\xa0\x85") else ""
+        require(got == expected, f"parse_headers({lines!r}) gave {got!r}; want {expected!r}.{why}")
     for bad, why in BAD_HEADERS.items():
         _require_value_error(f"parse_headers({list(bad)!r})", candidate, list(bad), why)
+
+
+def _headers_stripping(chars: str | None) -> Callable[[list[str]], dict[str, str]]:
+    """Right but for the value, stripped of `chars` (None: whatever str.strip() removes)."""
+
+    def parse(lines: list[str]) -> dict[str, str]:
+        parse_headers(lines)  # the reference's refusals, for the malformed lines
+        headers: dict[str, str] = {}
+        for line in lines:
+            name, _, value = line.partition(":")
+            name, value = name.lower(), value.strip(chars)
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        return headers
+
+    return parse
 
 
 q2 = Exercise(
@@ -201,8 +247,8 @@ q2 = Exercise(
         "`name, colon, value = line.partition(':')` splits at the first colon only, so values "
         "may contain colons; `colon` is '' when there was none.",
         "Names are case-insensitive: lower-case a name before you look it up or store it. Values "
-        "lose surrounding spaces; whitespace at either end of a name is an error; a repeated name "
-        "joins its values with ', '.",
+        "lose surrounding spaces and tabs, `value.strip(' \\t')`; whitespace at either end of a "
+        "name is an error; a repeated name joins its values with ', '.",
     ],
     solution=parse_headers,
     wrong=[
@@ -210,20 +256,19 @@ q2 = Exercise(
         lambda lines: {
             n.strip().lower(): v.strip() for n, _, v in (x.partition(":") for x in lines)
         },
+        _headers_stripping(" "),
+        _headers_stripping(None),
     ],
 )
 
 
 def build_response(status: int, body: bytes) -> bytes:
-    reason = HTTPStatus(status).phrase
-    head = (
-        f"HTTP/1.1 {status} {reason}\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        "Connection: close\r\n"
-        "\r\n"
-    )
-    return head.encode("ascii") + body
+    lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"]
+    lines.append("Content-Type: text/plain; charset=utf-8")
+    if status >= 200 and status != 204:  # RFC 9110 8.6: never a Content-Length in 1xx or 204
+        lines.append(f"Content-Length: {len(body)}")
+    lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + body
 
 
 RESPONSE_CASES = [
@@ -231,7 +276,9 @@ RESPONSE_CASES = [
     (404, b"no such page"),
     (201, "caf\u00e9 \u2615".encode()),
     (500, b""),
+    (204, b""),
 ]
+NO_LENGTH = (204,)  # the statuses among RESPONSE_CASES whose response has no Content-Length
 
 
 def _check_response_text(status: int, body: bytes, response: bytes) -> None:
@@ -247,8 +294,31 @@ def _check_response_text(status: int, body: bytes, response: bytes) -> None:
     require(lines[0] == want, f"the status line for {status} was {lines[0]!r}; want {want!r}.")
     headers = {}
     for line in lines[1:]:
-        name, _, value = line.decode("latin-1").partition(":")
-        headers[name.strip().lower()] = value.strip()
+        name, colon, value = line.decode("latin-1").partition(":")
+        require(bool(colon), f"the header line {line!r} has no colon.")
+        require(
+            not name.startswith((" ", "\t")),
+            f"the header line {line!r} starts with whitespace, an obsolete fold that a client may "
+            "refuse or read as part of the previous header.",
+        )
+        require(
+            bool(name) and name == name.rstrip(" \t"),
+            f"the header line {line!r}: no whitespace is allowed between a header name and its "
+            "colon (RFC 9112, section 5.1).",
+        )
+        headers[name.lower()] = value.strip(" \t")
+    require(
+        headers.get("connection", "").lower() == "close",
+        "the response should say Connection: close.",
+    )
+    if status in NO_LENGTH:
+        require(
+            "content-length" not in headers,
+            f"a {status} response must not have a Content-Length, not even 0 (RFC 9110, section "
+            "8.6): it never has a body.",
+        )
+        require(got_body == b"", f"a {status} response has no body, not {got_body!r}.")
+        return  # a Content-Type is allowed here, not required: there is nothing to describe
     require(
         headers.get("content-length") == str(len(body)),
         f"Content-Length should be {len(body)} (the body's length in bytes), "
@@ -258,10 +328,6 @@ def _check_response_text(status: int, body: bytes, response: bytes) -> None:
     require(
         content_type.replace(" ", "").replace('"', "").lower() == "text/plain;charset=utf-8",
         f"Content-Type should say plain text in UTF-8 (as the task asks), not {content_type!r}.",
-    )
-    require(
-        headers.get("connection", "").lower() == "close",
-        "the response should say Connection: close.",
     )
     require(got_body == body, f"the body after the blank line is {got_body!r}; want {body!r}.")
 
@@ -278,11 +344,15 @@ def _check_build_response(candidate: Callable[[int, bytes], bytes]) -> None:
         _check_response_text(status, body, response)
 
     def answer_by_path(connection: socket.socket, address: tuple[str, int]) -> None:
+        """Send the response the path names, then keep the connection open until the client
+        closes it: the client must find the end of the body from the head alone."""
         request = b""
         while b"\r\n\r\n" not in request and (chunk := connection.recv(4096)):
             request += chunk
         index = int(request.split(b" ")[1].strip(b"/"))
         connection.sendall(responses[index])
+        while connection.recv(4096):
+            pass
 
     with net.serve_tcp(answer_by_path, name="nb06-q3-check") as server:
         for index, (status, body) in enumerate(RESPONSE_CASES):
@@ -297,6 +367,21 @@ def _check_build_response(candidate: Callable[[int, bytes], bytes]) -> None:
 # The wrong answers below say Content-Type right, so that each is refused for the bug it plants.
 CONTENT_TYPE = "Content-Type: text/plain; charset=utf-8"
 
+
+def _with_length_always(status: int, body: bytes) -> bytes:
+    """Right but for a 204, which gets a Content-Length (0) too."""
+    head = (
+        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n{CONTENT_TYPE}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+def _replacing(old: bytes, new: bytes) -> Callable[[int, bytes], bytes]:
+    """The reference, with `old` replaced by `new` (say, a space before a colon)."""
+    return lambda status, body: build_response(status, body).replace(old, new)
+
+
 q3 = Exercise(
     "build_response makes an HTTP/1.1 response that requests can read",
     _check_build_response,
@@ -305,7 +390,8 @@ q3 = Exercise(
         "'HTTP/1.1 404 Not Found'.",
         "Join the status line and the headers with '\\r\\n', end the head with an empty line, "
         "encode it, then append the body bytes.",
-        "Content-Length counts bytes: `len(body)` of the bytes, not the length of some text.",
+        "Content-Length counts bytes: `len(body)` of the bytes, not the length of some text. "
+        "A 204 has no body and no Content-Length line at all.",
     ],
     solution=build_response,
     wrong=[
@@ -330,5 +416,10 @@ q3 = Exercise(
             ).encode()
             + body
         ),
+        _with_length_always,
+        _replacing(b"Content-Length:", b"Content-Length :"),
+        _replacing(b"Content-Type:", b"Content-Type :"),
+        _replacing(b"Connection:", b"Connection\t:"),
+        _replacing(b"\r\nContent-Length:", b"\r\n Content-Length:"),
     ],
 )

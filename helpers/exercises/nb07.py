@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from helpers.exercises import Exercise, answer_of, require
-from helpers.framework import App, Request, call_wsgi
+from helpers.framework import App, Request, Response, call_wsgi, make_response
 
 # q1: match a path against a pattern
 
@@ -37,6 +38,9 @@ MATCH_CASES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("/", "/", {}),
     ("/about", "/about", {}),
     ("/about", "/about/", None),
+    ("/about", "/about\n", None),  # re.match(regex + "$") lets a final newline through
+    ("/a.b", "/a.b", {}),
+    ("/a.b", "/aXb", None),  # a dot in a pattern is a dot: re.escape the literal text
     ("/users/<name>", "/users/ada", {"name": "ada"}),
     ("/users/<name>", "/users/ada/posts", None),
     ("/users/<name>", "/users/", None),
@@ -47,6 +51,7 @@ MATCH_CASES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("/posts/<int:id>", "/posts/+5", None),  # int() accepts these three; a digits-only rule not
     ("/posts/<int:id>", "/posts/1_0", None),
     ("/posts/<int:id>", "/posts/ 7", None),
+    ("/posts/<int:id>", "/posts/42\n", None),  # int() ignores the newline, `$` lets it through
     ("/posts/<int:id>", "/posts/٤٢", None),  # Arabic-Indic digits: \d and isdigit() accept them
     ("/posts/<int:id>", "/posts/²", None),  # isdigit() accepts it, int() does not
     ("/users/<name>/posts/<int:id>", "/users/bo/posts/7", {"name": "bo", "id": 7}),
@@ -60,7 +65,16 @@ INT_IS_LENIENT = " (digits 0-9 only: int() also accepts a sign, '_' between digi
 
 
 def _why_none(pattern: str, path: str) -> str:
-    """The rule a path breaks, for the cases that test `<int:...>`."""
+    """The rule a path breaks, for the cases that test `<int:...>`, `$` and `.`."""
+    if path.endswith("\n") and "<int:" in pattern:
+        return " (digits 0-9 only: int() ignores a final newline, and a regex's `$` lets it pass)"
+    if path.endswith("\n"):
+        return (
+            " (the whole path must fit: in a regex, `$` also matches just before a final newline;"
+            " use re.fullmatch)"
+        )
+    if "." in pattern:
+        return " (a `.` in a pattern is a literal dot: escape the text around the parameters)"
     if not path.isascii():
         return NOT_ASCII_DIGITS
     if "<int:" in pattern and any(char in path for char in "+-_ "):
@@ -138,16 +152,22 @@ NOT_ITEM_IDS = [
 
 
 def _ask(app: App, method: str, path: str) -> tuple[int, Any]:
+    return _ask_with_headers(app, method, path)[:2]
+
+
+def _ask_with_headers(app: App, method: str, path: str) -> tuple[int, Any, dict[str, str]]:
+    """Status, body (parsed as JSON when it is JSON) and headers (names in lower case)."""
     response = app.dispatch(Request.from_target(method, path))
     require(
         isinstance(response.status, int) and isinstance(response.body, bytes),
         f"{method} {path} gave a Response with status {response.status!r} and body "
         f"{response.body!r}: its fields are Response(status, headers, body), the body in bytes.",
     )
+    headers = {str(name).lower(): str(value) for name, value in dict(response.headers).items()}
     try:
-        return response.status, json.loads(response.body)
+        return response.status, json.loads(response.body), headers
     except ValueError:
-        return response.status, response.body.decode(errors="replace")
+        return response.status, response.body.decode(errors="replace"), headers
 
 
 def _check_add_item_route(candidate: Callable[[App], None]) -> None:
@@ -156,9 +176,19 @@ def _check_add_item_route(candidate: Callable[[App], None]) -> None:
     app.route("/")(lambda request: "shop front")
     candidate(app)
     for item_id, name in ITEMS.items():
-        got = _ask(app, "GET", f"/items/{item_id}")
+        status, body, headers = _ask_with_headers(app, "GET", f"/items/{item_id}")
         expected = (200, {"id": item_id, "name": name})
-        require(got == expected, f"GET /items/{item_id} gave {got}; expected {expected}.")
+        require(
+            (status, body) == expected,
+            f"GET /items/{item_id} gave {(status, body)}; expected {expected}.",
+        )
+        content_type = headers.get("content-type", "")
+        require(
+            content_type.split(";")[0].strip() == "application/json",
+            f"GET /items/{item_id} answered with Content-Type {content_type!r}: a client reads "
+            "the body as JSON only if it says 'application/json' (return the dict itself, not "
+            "json.dumps of it, which is a str and goes out as text).",
+        )
     got = _ask(app, "GET", "/items/9")
     require(got[0] == 404, f"GET /items/9 gave {got}; it should be a 404 (there is no item 9).")
     for path, note in NOT_ITEM_IDS:
@@ -168,8 +198,17 @@ def _check_add_item_route(candidate: Callable[[App], None]) -> None:
             f"GET {path} gave {got}; it should be a 404{note}: the id is an `<int:...>` "
             "parameter, digits 0-9 only.",
         )
-    got = _ask(app, "POST", "/items/1")
-    require(got[0] == 405, f"POST /items/1 gave {got}; it should be a 405: the route is GET only.")
+    for method in ("POST", "PUT", "DELETE"):
+        status, body, headers = _ask_with_headers(app, method, "/items/1")
+        require(
+            status == 405,
+            f"{method} /items/1 gave {(status, body)}; it should be a 405: the route is GET only.",
+        )
+        require(
+            headers.get("allow") == "GET, HEAD",
+            f"{method} /items/1 gave a 405 with Allow {headers.get('allow')!r}; expected "
+            "'GET, HEAD': register the route for GET alone (HEAD comes with it).",
+        )
     require(_ask(app, "GET", "/") == (200, "shop front"), "the app's other route stopped working.")
 
 
@@ -307,4 +346,186 @@ q3 = Exercise(
     ],
     solution=greeting_app,
     wrong=[_greeting_app_without_length, _greeting_app_ignoring_name, _greeting_app_for_ada_only],
+)
+
+
+# q4: a socket handler that answers every request instead of dropping the connection
+
+# Stand-ins with the names and behaviour of the notebook's pieces, so that the reference
+# solution reads as a learner's would: an app with no routes (every path is a 404).
+_NO_ROUTES = App("q4")
+dispatch = _NO_ROUTES.dispatch
+
+
+def to_http(response: Response, send_body: bool = True) -> bytes:
+    """The response as the bytes an HTTP/1.1 server sends (the notebook's `to_http`)."""
+    return response.to_bytes(send_body=send_body)
+
+
+def careful_handle_connection(connection: socket.socket, address: object) -> None:
+    """handle_connection that answers every request: a 400 or a 501, never a dropped one."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(4096)
+        if not chunk:
+            return  # the client left before the end of the head: nobody to answer
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    request_line, *header_lines = head.decode("latin-1").split("\r\n")
+    parts = request_line.split(" ")
+    headers = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = headers.get("content-length", "0")
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+        status, error = 400, "not an HTTP/1.x request line"
+    elif parts[2] == "HTTP/1.1" and "host" not in headers:
+        status, error = 400, "an HTTP/1.1 request must send Host"
+    elif "transfer-encoding" in headers:
+        status, error = 501, "this server does not read chunked bodies"
+    elif not (length.isascii() and length.isdigit()):
+        status, error = 400, f"Content-Length is not a number: {length!r}"
+    else:
+        while len(body) < int(length):
+            chunk = connection.recv(4096)
+            if not chunk:
+                return
+            body += chunk
+        method, target, _version = parts
+        path, _, query = target.partition("?")
+        response = dispatch(Request(method, unquote(path), parse_qs(query), body))
+        connection.sendall(to_http(response, send_body=method != "HEAD"))
+        return
+    connection.sendall(to_http(make_response(({"error": error}, status))))
+
+
+CAREFUL_CASES = [
+    (b"HELLO, IS ANYONE THERE?\r\n\r\n", 400, "a line that is not HTTP"),
+    (
+        b"POST /q4/nowhere HTTP/1.1\r\nHost: localhost\r\nContent-Length: ten\r\n\r\n",
+        400,
+        "a Content-Length that is not a number",
+    ),
+    (
+        b"POST /q4/nowhere HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n",
+        400,
+        "a Content-Length of -1 (digits 0-9 only: int() accepts a sign)",
+    ),
+    (
+        b"POST /q4/nowhere HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\n0\r\n\r\n",
+        501,
+        "a chunked body, valid HTTP/1.1 that this server does not read",
+    ),
+    (b"GET /q4/nowhere HTTP/1.1\r\n\r\n", 400, "an HTTP/1.1 request without Host (RFC 9112, 3.2)"),
+    (b"GET /q4/nowhere HTTP/1.1\r\nHost: localhost\r\n\r\n", 404, "a valid request: dispatch it"),
+    (b"GET /q4/nowhere HTTP/1.0\r\n\r\n", 404, "a valid HTTP/1.0 request (1.0 needs no Host)"),
+]
+
+
+def _serve_once(handler: Callable[[socket.socket, object], Any], raw: bytes, case: str) -> bytes:
+    """Send `raw` to `handler` over a socket pair; return all it sent before the socket closed."""
+    client, server_side = socket.socketpair()
+    with client, server_side:
+        server_side.settimeout(2)
+        client.settimeout(2)
+        client.sendall(raw)
+        answer_of(
+            case,
+            handler,
+            server_side,
+            ("127.0.0.1", 50000),
+            who="your function",
+            advice=" The client got no answer: catch what goes wrong and answer it.",
+        )
+        server_side.close()  # as serve_tcp does when the handler returns
+        received = b""
+        while chunk := client.recv(65536):
+            received += chunk
+    return received
+
+
+def _check_careful_handle_connection(candidate: Callable[[socket.socket, object], Any]) -> None:
+    require(
+        callable(candidate),
+        "the answer should be a function careful_handle_connection(connection, address).",
+    )
+    for raw, expected, what in CAREFUL_CASES:
+        case = f"{raw[:40]!r} ({what})"
+        received = _serve_once(candidate, raw, case)
+        require(bool(received), f"for {case}, the client received nothing: answer {expected}.")
+        head, _, body = received.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        require(
+            status_line.startswith(f"HTTP/1.1 {expected} "),
+            f"for {case}, the answer began {status_line!r}; expected 'HTTP/1.1 {expected} ...'.",
+        )
+        lengths = [
+            line.split(":", 1)[1].strip()
+            for line in header_lines
+            if line.lower().startswith("content-length:")
+        ]
+        require(
+            lengths == [str(len(body))],
+            f"for {case}, the answer should carry one Content-Length, {len(body)} (the bytes of "
+            f"its body); it had {lengths}.",
+        )
+
+
+def _careful_as_before(connection: socket.socket, address: object) -> None:
+    """Wrong: the notebook's handle_connection, which lets each parsing error escape."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += connection.recv(4096)
+    head, _, body = data.partition(b"\r\n\r\n")
+    request_line, *header_lines = head.decode("latin-1").split("\r\n")
+    method, target, _version = request_line.split(" ")
+    headers = dict(line.lower().split(": ", 1) for line in header_lines)
+    body += (
+        connection.recv(int(headers.get("content-length", 0)))
+        if "content-length" in headers
+        else b""
+    )
+    response = dispatch(Request(method, unquote(target), {}, body))
+    connection.sendall(to_http(response))
+
+
+def _careful_answering_500(connection: socket.socket, address: object) -> None:
+    """Wrong: answers, but blames the server (500) for what the client sent."""
+    try:
+        _careful_as_before(connection, address)
+    except Exception as error:
+        connection.sendall(to_http(make_response(({"error": str(error)}, 500))))
+
+
+def _careful_without_host(connection: socket.socket, address: object) -> None:
+    """Wrong: every check but the Host one, so an HTTP/1.1 request without Host is served."""
+    data = connection.recv(65536)
+    if b"\r\nhost:" not in data.lower() and b" HTTP/1.1\r\n" in data:
+        data = data.replace(b"\r\n", b"\r\nHost: x\r\n", 1)
+    replay, other = socket.socketpair()
+    with replay, other:
+        replay.sendall(data)
+        other.settimeout(2)
+        careful_handle_connection(other, address)
+        other.shutdown(socket.SHUT_WR)
+        connection.sendall(replay.makefile("rb").read())
+
+
+q4 = Exercise(
+    "a socket handler that answers every request",
+    _check_careful_handle_connection,
+    hints=[
+        "read_request cannot tell you about Host or Transfer-Encoding: it keeps no headers. Read "
+        "the head yourself as it does (recv until b'\\r\\n\\r\\n', split the lines), keep the "
+        "headers in a dict with lower-case names, and check before you dispatch.",
+        "Four checks, in order: three parts and 'HTTP/1.' in the request line, else 400; "
+        "HTTP/1.1 without 'host', 400; 'transfer-encoding', 501; a Content-Length that is not "
+        "digits 0-9 (str.isascii() and str.isdigit()), 400. Otherwise read the body and dispatch.",
+        "A refusal is a response like any other: "
+        "`connection.sendall(to_http(make_response(({'error': why}, status))))`.",
+    ],
+    solution=careful_handle_connection,
+    wrong=[_careful_as_before, _careful_answering_500, _careful_without_host],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -108,6 +109,13 @@ def _check_count_statuses(candidate: Callable[[Flask], Any]) -> None:
         "own.",
     )
     sent = ", ".join(f"{method} {path}" for method, path in _COUNTED_REQUESTS)
+    require(
+        bool(got),
+        f"after {sent}, the counter is still empty: did your hook run, and did it stay "
+        "registered? (A function connected to a signal with `connect` is held by a weak "
+        "reference, so a local function disappears when count_statuses returns; "
+        "`connect(..., weak=False)` keeps it.)",
+    )
     require(got == _COUNTED, f"after {sent}, the counter holds {got}; expected {_COUNTED}.")
     other = _counted_app()
     other_counts = candidate(other)
@@ -161,11 +169,10 @@ q1 = Exercise(
     "a hook that counts the answers per endpoint and status",
     _check_count_statuses,
     hints=[
-        "Inside count_statuses: create a `collections.Counter`, register a function with "
-        "`@app.after_request` that adds to it, and return the counter.",
-        "The hook receives the response: `response.status_code` is the status, `request.endpoint` "
-        "the endpoint (None when no rule matched). Add one to `counts[endpoint, status]` and "
-        "return the response.",
+        "Which hook of section 11 runs for every answer, a view's and routing's alike, and is "
+        "handed the response? The counter is created in count_statuses, so each app gets its own.",
+        "In that hook, `request.endpoint` says which view answered (None when no rule matched) "
+        "and the response says the status. What must the hook give back?",
     ],
     solution=count_statuses,
     wrong=[
@@ -263,7 +270,11 @@ q2 = Exercise(
 
 
 def register_json_errors(app: Flask) -> None:
-    """Answer every HTTP error as JSON `{"error": name, "status": code}`, keeping its headers."""
+    """Answer every HTTP error as JSON `{"error": name, "status": code}`, keeping its headers.
+
+    An unhandled exception is one too: with TESTING off, Flask wraps it in InternalServerError
+    before it looks for a handler, so this handler answers it, with the 500's generic name.
+    """
 
     @app.errorhandler(HTTPException)
     def as_json(error: HTTPException) -> Any:
@@ -271,6 +282,24 @@ def register_json_errors(app: Flask) -> None:
         response.data = json.dumps({"error": error.name, "status": error.code})
         response.content_type = "application/json"
         return response
+
+
+_SECRET = "sk-live-4242"  # the message of the exception a view raises in q3's check
+
+
+def _json_error_body(where: str, response: Any, code: int) -> dict[str, Any]:
+    """The JSON object of an error answer, required to hold a non-empty "error" and the status."""
+    require(response.status_code == code, f"{where} gave {response.status_code}, not {code}.")
+    try:
+        got = json.loads(response.get_data(as_text=True))
+    except ValueError:
+        got = None
+    require(
+        got is None or response.is_json,
+        f"{where} answered a JSON body, but with the Content-Type {response.mimetype}: a "
+        "header you copied from the original error overrode the JSON type.",
+    )
+    return got  # type: ignore[no-any-return]
 
 
 def _check_json_errors(candidate: Callable[[Flask], None]) -> None:
@@ -301,27 +330,63 @@ def _check_json_errors(candidate: Callable[[Flask], None]) -> None:
     )
     for number, (where, request_, code, name) in enumerate(cases):
         response = client.open(**request_)
-        require(response.status_code == code, f"{where} gave {response.status_code}, not {code}.")
-        try:
-            got = json.loads(response.get_data(as_text=True))
-        except ValueError:
-            got = None
-        require(
-            got is None or response.is_json,
-            f"{where} answered a JSON body, but with the Content-Type {response.mimetype}: a "
-            "header you copied from the original error overrode the JSON type.",
-        )
+        got = _json_error_body(where, response, code)
         cover = ": the answer must cover every HTTP error, not only some codes" if number else ""
         require(response.is_json, f"{where} answered {response.mimetype}, not JSON{cover}.")
-        expected = {"error": name, "status": code}
+        example = {"error": name, "status": code}
         require(
-            isinstance(got, dict) and {key: got.get(key) for key in expected} == expected,
-            f"{where} answered {got}; expected {expected} (other keys may come too).",
+            isinstance(got, dict)
+            and isinstance(got.get("error"), str)
+            and bool(got["error"].strip())
+            and got.get("status") == code,
+            f"{where} answered {got}; expected an object such as {example}: a non-empty string "
+            f'"error" and the status {code} (other keys may come too).',
         )
     allow = client.post("/only-get").headers.get("Allow", "")
     require(
         "GET" in allow,
-        "the 405 lost its Allow header, which HTTP requires; build on `error.get_response()`.",
+        "the 405 lost its Allow header, which HTTP requires; start from the response the error "
+        "itself would give.",
+    )
+    _check_json_500(candidate)
+
+
+def _check_json_500(candidate: Callable[[Flask], None]) -> None:
+    """An exception no handler expects: a JSON 500 that says nothing of the exception."""
+    app = Flask(__name__)  # TESTING off, as on a server: the exception becomes a 500
+
+    @app.get("/report")
+    def report() -> Any:
+        raise ZeroDivisionError(_SECRET)
+
+    candidate(app)
+    where = "GET /report, whose view raises ZeroDivisionError"
+    try:
+        response = app.test_client().get("/report", errors_stream=io.StringIO())
+    except Exception as error:
+        raise NotYet(
+            f"for {where}, the app with your handlers let {type(error).__name__} through to the "
+            "client: on a server, an exception that no view catches must become a JSON 500 (did "
+            "you turn TESTING on, or does a handler of yours raise?)."
+        ) from error
+    got = _json_error_body(where, response, 500)
+    require(
+        response.is_json,
+        f"{where} answered {response.mimetype}, not JSON: an exception that no view catches "
+        "must become a JSON 500 too.",
+    )
+    text = response.get_data(as_text=True)
+    require(
+        _SECRET not in text and "Traceback" not in text and "ZeroDivisionError" not in text,
+        f"{where} answered {text[:80]!r}: the exception's name, message or traceback reached the "
+        "client, and a message may hold a secret. Say only that the server failed.",
+    )
+    require(
+        isinstance(got, dict)
+        and isinstance(got.get("error"), str)
+        and bool(got["error"].strip())
+        and got.get("status") == 500,
+        f'{where} answered {got}; expected an object with a non-empty "error" and the status 500.',
     )
 
 
@@ -336,6 +401,17 @@ def _json_errors_without_headers(app: Flask) -> None:
 def _json_errors_for_404_only(app: Flask) -> None:
     """Wrong: only the 404 becomes JSON."""
     app.register_error_handler(404, lambda error: ({"error": "Not Found", "status": 404}, 404))
+
+
+def _json_errors_leaking_the_exception(app: Flask) -> None:
+    """Wrong: the 500 tells the client the exception's message, which may hold a secret."""
+    register_json_errors(app)
+
+    @app.errorhandler(Exception)
+    def as_json(error: Exception) -> Any:
+        if isinstance(error, HTTPException):
+            return error
+        return {"error": f"{type(error).__name__}: {error}", "status": 500}, 500
 
 
 def _json_errors_for_404_and_405(app: Flask) -> None:
@@ -354,13 +430,20 @@ q3 = Exercise(
     "HTTP errors as JSON, headers kept",
     _check_json_errors,
     hints=[
-        "`@app.errorhandler(HTTPException)` (from werkzeug.exceptions) catches every HTTP error: "
-        "404, 405, and the rest. `error.code` and `error.name` say which.",
-        "`error.get_response()` is the response Flask would have sent, headers included; replace "
-        "its `data` with your JSON and set `content_type = 'application/json'`.",
+        "Werkzeug's HTTP errors (404, 405, 415 and the rest) are classes with one base class in "
+        "werkzeug.exceptions, and a handler registered for a class also handles its subclasses.",
+        "A 405 carries a header that a dict you build yourself lacks. Which response has it "
+        "already, and what would you change in it to make it JSON?",
+        "For the 500: read Flask's `handle_exception` (`inspect.getsource(Flask.handle_exception)`)"
+        " to see what an exception that no handler catches becomes before Flask answers it.",
     ],
     solution=register_json_errors,
-    wrong=[_json_errors_without_headers, _json_errors_for_404_only, _json_errors_for_404_and_405],
+    wrong=[
+        _json_errors_without_headers,
+        _json_errors_for_404_only,
+        _json_errors_for_404_and_405,
+        _json_errors_leaking_the_exception,
+    ],
 )
 
 
@@ -414,9 +497,9 @@ def _check_add_task(candidate: Callable[..., Any]) -> None:
         response = _post_task(candidate, {"json": body}, f"the body {body}")
         got = response.get_json(silent=True)
         require(
-            (response.status_code, got) == (201, body),
+            response.status_code == 201 and isinstance(got, dict) and got.get("task") == task,
             f"for the body {body}, the view answered {response.status_code} {got}; expected 201 "
-            f"with the JSON {body}.",
+            f"with a JSON object whose task is {task!r}, such as {body}.",
         )
     for what, body in _BAD_TASK_BODIES:
         response = _post_task(candidate, body, what)

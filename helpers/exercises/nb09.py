@@ -3,27 +3,42 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
-from helpers.exercises import Exercise, require
+from helpers.exercises import Exercise, answer_of, require
 
 
-def collision_probability(n: int, space: int) -> float:
+# q1's function has a name of its own, not the notebook's `collision_probability`: the learner's
+# stub, defined in the exercise cell, must not replace the function the figure above draws with.
+def repeat_chance(n: int, space: int) -> float:
     return -math.expm1(-n * (n - 1) / (2 * space))
 
 
-def _check_collision_probability(candidate: Callable[[int, int], float]) -> None:
+def _exact_repeat_chance(n: int, space: int) -> float:
+    """The exact chance, 1 - (N/N)((N-1)/N)...((N-n+1)/N), which the formula approximates."""
+    if n > space:
+        return 1.0
+    return -math.expm1(math.fsum(math.log1p(-i / space) for i in range(n)))
+
+
+def _check_repeat_chance(candidate: Callable[[int, int], float]) -> None:
     cases = [(0, 100), (1, 100), (2, 100), (23, 365), (1206, 16**5), (10**6, 62**7), (10**4, 10)]
     for n, space in cases:
         got = candidate(n, space)
-        want = collision_probability(n, space)
+        want = repeat_chance(n, space)
         require(
-            isinstance(got, float | int), f"collision_probability({n}, {space}) returned {got!r}"
+            isinstance(got, float | int) and not isinstance(got, bool),
+            f"repeat_chance({n}, {space}) returned {got!r}, not a number",
         )
         require(
-            math.isclose(got, want, rel_tol=1e-3, abs_tol=1e-9),
-            f"collision_probability({n}, {space}) returned {got!r}; expected about {want:.6g}.",
+            any(
+                math.isclose(got, close, rel_tol=1e-3, abs_tol=1e-9)
+                for close in (want, _exact_repeat_chance(n, space))
+            ),
+            f"repeat_chance({n}, {space}) returned {got!r}; expected about {abs(want):.6g}.",
         )
 
 
@@ -77,14 +92,14 @@ def _check_from_base62(candidate: Callable[[str], int]) -> None:
 
 
 q1 = Exercise(
-    "collision_probability follows the birthday bound",
-    _check_collision_probability,
+    "repeat_chance follows the birthday bound",
+    _check_repeat_chance,
     hints=[
         "The notebook's formula: 1 - e^(-n(n-1)/2N).",
         "math.exp gives e^x. For very small x, 1 - exp(-x) loses precision; "
         "-math.expm1(-x) keeps it.",
     ],
-    solution=collision_probability,
+    solution=repeat_chance,
     wrong=[lambda n, space: n / space, lambda n, space: 1 - math.exp(-n / space)],
 )
 
@@ -109,4 +124,167 @@ q3 = Exercise(
     ],
     solution=from_base62,
     wrong=[lambda code: int(code, 36)],
+)
+
+
+# q4: a validator that judges a URL the way a browser will read it, from its text alone.
+# Each row: the URL, whether a shortener may accept it, and what the link would do (the reason a
+# wrong verdict gets: it says what is at stake, not how to detect it).
+URL_TABLE: tuple[tuple[str, bool, str], ...] = (
+    ("https://www.example.com/page", True, "an ordinary public web page"),
+    ("HTTP://WWW.Example.COM/Mixed/Case", True, "an ordinary page; scheme and host ignore case"),
+    ("https://bücher.example/", True, "a public international name"),
+    ("https://www.example.com./", True, "a public name written with its final dot"),
+    ("http://8.8.8.8/", True, "a public IPv4 address"),
+    ("http://[2606:4700:4700::1111]:8080/x", True, "a public IPv6 address"),
+    ("www.example.com/page", False, "would be read as a path on the shortener's own site"),
+    ("javascript:alert(document.cookie)", False, "would run code in the clicker's browser"),
+    ("ftp://files.example/report", False, "is not a web page a redirect should lead to"),
+    ("https:///nowhere", False, "leads nowhere"),
+    ("https://bank.example@evil.example/login", False, "looks like one site and opens another"),
+    ("https://user:secret@www.example.com/", False, "shows a password to every clicker"),
+    ("http://example.com:99999/", False, "names a port no browser can connect to"),
+    ("http://999.1.1.1/", False, "is refused by browsers: its host is not a valid address"),
+    ("http://127.0.0.1:6379/", False, "opens a service on the clicker's own machine"),
+    ("http://localhost/", False, "opens the clicker's own machine"),
+    ("http://LOCALHOST./", False, "opens the clicker's own machine"),
+    ("http://app.localhost:3000/", False, "opens the clicker's own machine"),
+    ("http://10.0.0.5/admin", False, "reaches into the clicker's private network"),
+    ("http://169.254.169.254/latest/meta-data/", False, "reaches a machine's metadata service"),
+    ("http://[::1]/", False, "opens the clicker's own machine"),
+    ("http://[fe80::1]/", False, "reaches a device on the clicker's local link"),
+    ("http://[::ffff:127.0.0.1]/", False, "opens the clicker's own machine"),
+    ("http://2130706433/", False, "opens the clicker's own machine"),
+    ("http://0177.0.0.1/", False, "opens the clicker's own machine"),
+    ("http://0x7f.1/", False, "opens the clicker's own machine"),
+    ("http://127.1/", False, "opens the clicker's own machine"),
+    ("http://0/", False, "reaches an address that is no public host"),
+    ("http://ｌｏｃａｌｈｏｓｔ/", False, "opens the clicker's own machine"),
+    ("http://１２７.０.０.１/", False, "opens the clicker's own machine"),
+)
+
+
+def _ipv4_number(part: str) -> int | None:
+    """One part of a numeric host as browsers read it: 0x... hex, 0... octal, else decimal."""
+    if part[:2].lower() == "0x":
+        digits, radix = part[2:], 16
+    elif len(part) > 1 and part.startswith("0"):
+        digits, radix = part[1:], 8
+    else:
+        digits, radix = part, 10
+    if not part or not all(c in "0123456789abcdef"[:radix] for c in digits.lower()):
+        return None
+    return int(digits, radix) if digits else 0
+
+
+def browser_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address a browser reads in `host`, None for a name; ValueError for neither.
+
+    Browsers (the WHATWG URL standard) read a host whose last part is a number as 1 to 4
+    numbers, each decimal, octal or hex: 2130706433, 0177.0.0.1, 0x7f.1 and 127.1 are 127.0.0.1.
+    """
+    parts = host.split(".")
+    if len(parts) > 1 and parts[-1] == "":
+        parts.pop()
+    last = parts[-1]
+    hex_number = last[:2].lower() == "0x" and all(c in "0123456789abcdefABCDEF" for c in last[2:])
+    if not (hex_number or (last.isascii() and last.isdigit())):
+        return None
+    numbers = [_ipv4_number(part) for part in parts]
+    valid = [number for number in numbers if number is not None]
+    if (
+        len(parts) > 4
+        or len(valid) < len(numbers)
+        or any(number > 255 for number in valid[:-1])
+        or valid[-1] >= 256 ** (5 - len(valid))
+    ):
+        raise ValueError(f"{host!r} looks like an IPv4 address but is not one")
+    value = valid[-1] + sum(number * 256 ** (3 - i) for i, number in enumerate(valid[:-1]))
+    return ipaddress.IPv4Address(value)
+
+
+def safe_to_shorten(url: str) -> bool:
+    """True if a shortener may redirect to `url`: judged from its text, never by visiting it."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (an impossible port raises ValueError)
+    except ValueError:
+        return False
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return False
+    if parts.username is not None or parts.password is not None:
+        return False
+    host = parts.hostname  # lower case, without the brackets of an IPv6 literal
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address | None
+    try:
+        if ":" in host:
+            address = ipaddress.IPv6Address(host)
+            address = address.ipv4_mapped or address
+        else:
+            host = host.encode("idna").decode("ascii")  # the name the browser will look up
+            address = browser_ipv4(host)
+    except (ValueError, UnicodeError):
+        return False
+    if address is None:
+        name = host.rstrip(".")
+        return name != "localhost" and not name.endswith(".localhost")
+    return address.is_global
+
+
+def _check_safe_to_shorten(candidate: Callable[[str], bool]) -> None:
+    for url, safe, what in URL_TABLE:
+        got = answer_of(f"{url!r}", candidate, url, who="safe_to_shorten")
+        require(
+            isinstance(got, bool),
+            f"safe_to_shorten({url!r}) returned {got!r}; return True or False.",
+        )
+        if safe:
+            require(got, f"safe_to_shorten({url!r}) returned False, but that link is {what}.")
+        else:
+            require(not got, f"safe_to_shorten({url!r}) returned True, but that link {what}.")
+
+
+def looks_safe(url: str) -> bool:
+    """A first validator, as the notebook shows it: the rules read with the standard library."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return False
+    if parts.username is not None or parts.password is not None:
+        return False
+    host = parts.hostname
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True  # not an IP address, so a name
+    return address.is_global
+
+
+def _text_only(url: str) -> bool:
+    return url.lower().startswith(("http://", "https://")) and not any(
+        word in url for word in ("127.0.0.1", "localhost", "10.", "192.168.", "169.254.")
+    )
+
+
+def _forgets_userinfo(url: str) -> bool:
+    parts = urlsplit(url)
+    return safe_to_shorten(parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl())
+
+
+q4 = Exercise(
+    "safe_to_shorten judges a URL the way a browser will read it",
+    _check_safe_to_shorten,
+    hints=[
+        "Start from the notebook's `looks_safe` and run it on URL_TABLE: the rows it gets "
+        "wrong are all about how a browser reads the host.",
+        "A browser reads a host that ends in a number as an IPv4 address written as 1 to 4 "
+        "numbers, and each number may be decimal, octal (a leading 0) or hex (0x). "
+        "ipaddress.IPv4Address also accepts one int.",
+        "Before judging a name, turn it into what the browser will send: "
+        "host.encode('idna') maps full-width letters and digits to ASCII. "
+        "And `parts.port` raises ValueError for a port no browser can use.",
+    ],
+    solution=safe_to_shorten,
+    wrong=[looks_safe, _text_only, _forgets_userinfo],
 )

@@ -1,14 +1,14 @@
 """Exercises of notebook 11, Scaling out.
 
-q1 picks a backend by least connections, q2 finds a code's shard on a hash ring (checked against
-helpers.sharding.HashRing), and q3 is an LRU cache, replayed against a reference.
+q1 picks a backend by least connections with ties taken in turn (as `Balancer.pick`), q2 measures
+how much of a hash ring each shard owns (checked against where helpers.sharding.HashRing puts
+codes), and q3 is an LRU cache, replayed against a reference.
 """
 
 from __future__ import annotations
 
-import bisect
 import random
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable
 
 from helpers.exercises import Exercise, NotYet, require
@@ -17,151 +17,183 @@ from helpers.sharding import HashRing, stable_hash
 # q1: least connections
 
 
-def least_connections(in_flight: dict[str, int]) -> str:
+def least_connections(in_flight: dict[str, int], turn: int) -> str:
     fewest = min(in_flight.values())
-    return next(name for name, count in in_flight.items() if count == fewest)
+    tied = [name for name, count in in_flight.items() if count == fewest]
+    return tied[turn % len(tied)]
 
 
 PICKS = [
-    ({"a": 3, "b": 0, "c": 2}, "b"),
-    ({"a": 1, "b": 1, "c": 0}, "c"),
-    ({"a": 0, "b": 0}, "a"),
-    ({"a": 5, "b": 5, "c": 5}, "a"),
-    ({"solo": 9}, "solo"),
-    ({"x": 2, "y": 1, "z": 1}, "y"),
-    ({"b": 0, "a": 0}, "b"),  # a tie out of alphabetical order: the dict's order decides
-    ({"quick": 4, "slow": 2, "idle": 2}, "slow"),
+    ({"a": 3, "b": 0, "c": 2}, 0, "b"),
+    ({"a": 3, "b": 0, "c": 2}, 7, "b"),
+    ({"a": 1, "b": 1, "c": 0}, 4, "c"),
+    ({"a": 0, "b": 0}, 0, "a"),
+    ({"a": 0, "b": 0}, 1, "b"),
+    ({"a": 5, "b": 5, "c": 5}, 2, "c"),
+    ({"a": 5, "b": 5, "c": 5}, 4, "b"),
+    ({"solo": 9}, 3, "solo"),
+    ({"x": 2, "y": 1, "z": 1}, 5, "z"),
+    ({"b": 0, "a": 0}, 0, "b"),  # a tie out of alphabetical order: the dict's order decides
+    ({"quick": 4, "slow": 2, "idle": 2}, 6, "slow"),
+    ({"a": 0, "b": 3, "c": 0}, 2, "a"),  # the turn counts over the tied ones only
+    ({"a": 1, "b": 0, "c": 0, "d": 1}, 3, "c"),
 ]
 
 
-def _check_least_connections(candidate: Callable[[dict[str, int]], str]) -> None:
-    require(callable(candidate), "the answer should be a function least_connections(in_flight).")
-    for in_flight, expected in PICKS:
-        got = candidate(dict(in_flight))
+def _check_least_connections(candidate: Callable[[dict[str, int], int], str]) -> None:
+    require(
+        callable(candidate), "the answer should be a function least_connections(in_flight, turn)."
+    )
+    for in_flight, turn, expected in PICKS:
+        got = candidate(dict(in_flight), turn)
         fewest = min(in_flight.values())
         require(
             got in in_flight and in_flight[got] == fewest,
-            f"least_connections({in_flight}) returned {got!r}, which is not a backend with the "
-            "fewest requests in flight.",
+            f"least_connections({in_flight}, {turn}) returned {got!r}, which is not a backend "
+            "with the fewest requests in flight.",
         )
+        tied = [name for name, count in in_flight.items() if count == fewest]
         require(
             got == expected,
-            f"least_connections({in_flight}) returned {got!r}: it has the fewest in flight, but "
-            "so has a backend that comes before it in the dict (the dict's order breaks a tie, "
-            "not the names' alphabetical order).",
+            f"least_connections({in_flight}, {turn}) returned {got!r}: it has the fewest in "
+            f"flight, but so have {tied}, in the dict's order, and turn {turn} picks number "
+            f"{turn} % {len(tied)} of them (counting from 0), which is {expected!r}.",
         )
 
 
-def _most_connections(in_flight: dict[str, int]) -> str:
+def _most_connections(in_flight: dict[str, int], turn: int) -> str:
     """Wrong: the busiest backend."""
     return max(in_flight, key=in_flight.__getitem__)
 
 
-def _last_of_the_least(in_flight: dict[str, int]) -> str:
-    """Wrong: ties go to the last one."""
+def _first_of_the_least(in_flight: dict[str, int], turn: int) -> str:
+    """Wrong: ties always go to the first one, so idle backends do not share the work."""
+    return min(in_flight, key=in_flight.__getitem__)
+
+
+def _turn_over_all(in_flight: dict[str, int], turn: int) -> str:
+    """Wrong: the turn counts over every backend, not over the tied ones."""
+    names = list(in_flight)
     fewest = min(in_flight.values())
-    return [name for name, count in in_flight.items() if count == fewest][-1]
-
-
-def _alphabetical_tie(in_flight: dict[str, int]) -> str:
-    """Wrong: ties go to the first name in alphabetical order."""
-    return min(in_flight.items(), key=lambda pair: (pair[1], pair[0]))[0]
+    return next(
+        names[(turn + k) % len(names)]
+        for k in range(len(names))
+        if in_flight[names[(turn + k) % len(names)]] == fewest
+    )
 
 
 q1 = Exercise(
     "least connections",
     _check_least_connections,
     hints=[
-        "min(in_flight.values()) is the fewest requests in flight.",
-        "Walk the dict in order and return the first name whose count equals that minimum.",
+        "min(in_flight.values()) is the fewest requests in flight; collect, in the dict's order, "
+        "the names that have it.",
+        "Among those tied names, turn % (how many there are) is the index of the one to return.",
     ],
     solution=least_connections,
-    wrong=[_most_connections, _last_of_the_least, _alphabetical_tie],
+    wrong=[_most_connections, _first_of_the_least, _turn_over_all],
 )
 
-# q2: a code's shard on a hash ring
+# q2: how much of the ring each shard owns
+
+RING = 2**64  # stable_hash gives 64-bit values: the ring runs from 0 to 2**64 - 1
 
 
-def ring_shard(points: list[int], owners: list[str], point: int) -> str:
-    index = bisect.bisect_left(points, point)
-    return owners[index % len(points)]
+def ring_shares(points: list[int], owners: list[str]) -> dict[str, float]:
+    shares: dict[str, float] = {}
+    previous = points[-1] - RING  # the first point owns the arc that wraps past the last one
+    for point, owner in zip(points, owners, strict=True):
+        shares[owner] = shares.get(owner, 0.0) + (point - previous) / RING
+        previous = point
+    return shares
 
 
-def _ring(virtual_nodes: int) -> tuple[list[int], list[str]]:
-    """The points of HashRing(["shard-0", "shard-1", "shard-2"]) in order, and their owners."""
+def _ring(virtual_nodes: int, shards: int = 3) -> tuple[list[int], list[str]]:
+    """The points of HashRing(["shard-0", ...]) in order, and their owners."""
     placed = sorted(
         (stable_hash(f"shard-{n}#{replica}"), f"shard-{n}")
-        for n in range(3)
+        for n in range(shards)
         for replica in range(virtual_nodes)
     )
     return [point for point, _ in placed], [owner for _, owner in placed]
 
 
-def _probes(points: list[int]) -> list[tuple[str, int]]:
-    """Hash values that test every case: on a point, just before and after one, past the last."""
-    probes = [
-        ("a hash below every point", points[0] - 1),
-        ("a hash past the last point", 2**64 - 1),
-    ]
-    for point in points:
-        probes += [("a hash exactly on a point", point), ("a hash just after a point", point + 1)]
-    numbers = random.Random(len(points))
-    return probes + [("a random hash", numbers.randrange(2**64)) for _ in range(50)]
+RINGS = [
+    ("two points", [RING // 4, 3 * RING // 4], ["a", "b"]),
+    ("one point", [RING // 3], ["solo"]),
+    ("three points, two of them a's", [10, RING // 2, RING - 10], ["a", "b", "a"]),
+    *((f"HashRing's 3 shards with {k} virtual nodes each", *_ring(k)) for k in (1, 5, 100)),
+]
 
 
-def _check_ring_shard(candidate: Callable[[list[int], list[str], int], str]) -> None:
-    require(callable(candidate), "the answer should be a function ring_shard(points, owners, h).")
-    for virtual_nodes in (1, 2, 5, 100):
-        points, owners = _ring(virtual_nodes)
-        ring = HashRing([f"shard-{n}" for n in range(3)], virtual_nodes=virtual_nodes)
-        for case, point in _probes(points):
-            expected = owners[bisect.bisect_left(points, point) % len(points)]
-            try:
-                got = candidate(list(points), list(owners), point)
-            except IndexError as error:
-                raise NotYet(
-                    f"on a ring of {len(points)} points, {case} ({point}) raised IndexError: "
-                    f"{error}. A ring has no end."
-                ) from error
-            require(
-                got == expected,
-                f"on a ring of {len(points)} points, {case} ({point}) went to {got!r}, which is "
-                "not the owner of the first point at or after it (past the last point, the "
-                "ring goes round to the first).",
-            )
-        sample = [f"code{n}" for n in range(200)]
+def _check_ring_shares(candidate: Callable[[list[int], list[str]], dict[str, float]]) -> None:
+    require(callable(candidate), "the answer should be a function ring_shares(points, owners).")
+    for case, points, owners in RINGS:
+        expected = ring_shares(points, owners)
+        got = candidate(list(points), list(owners))
         require(
-            all(candidate(points, owners, stable_hash(c)) == ring.shard_of(c) for c in sample),
-            f"on a ring of {len(points)} points, your function and HashRing.shard_of place some "
-            "codes on different shards.",
+            isinstance(got, dict) and set(got) == set(expected),
+            f"for {case}, ring_shares returned {got!r}: it should be a dict with one share for "
+            f"each shard, {sorted(expected)}.",
         )
+        require(
+            all(isinstance(share, int | float) for share in got.values())
+            and abs(sum(got.values()) - 1) < 1e-9,
+            f"for {case}, the shares add up to {sum(got.values())!r}, not 1: every hash belongs "
+            "to some shard, the ones past the last point included.",
+        )
+        wrong = [name for name in expected if abs(got[name] - expected[name]) > 1e-9]
+        if wrong:
+            raise NotYet(
+                f"for {case}, {wrong[0]!r} got {got[wrong[0]]!r} of the ring, not "
+                f"{expected[wrong[0]]!r}: a point owns the hashes from just after the point "
+                "before it up to itself (HashRing.shard_of gives a hash the first point at or "
+                "after it)."
+            )
+    sample = [f"code{n}" for n in range(20_000)]
+    placed = Counter(map(HashRing(["shard-0", "shard-1", "shard-2"], virtual_nodes=1), sample))
+    shares = candidate(*_ring(1))
+    require(
+        all(abs(shares[s] - placed[s] / len(sample)) < 0.02 for s in placed),
+        "your shares do not match where HashRing puts 20,000 codes.",
+    )
 
 
-def _next_point_after(points: list[int], owners: list[str], point: int) -> str:
-    """Wrong: a hash exactly on a point goes to the next point's owner."""
-    return owners[bisect.bisect_right(points, point) % len(points)]
+def _no_wrap(points: list[int], owners: list[str]) -> dict[str, float]:
+    """Wrong: the first point owns only the arc from 0, not the one past the last point."""
+    shares: dict[str, float] = {}
+    previous = 0
+    for point, owner in zip(points, owners, strict=True):
+        shares[owner] = shares.get(owner, 0.0) + (point - previous) / RING
+        previous = point
+    return shares
 
 
-def _no_wrap(points: list[int], owners: list[str], point: int) -> str:
-    """Wrong: past the last point there is nothing (IndexError), instead of the first point."""
-    return owners[bisect.bisect_left(points, point)]
+def _arc_after(points: list[int], owners: list[str]) -> dict[str, float]:
+    """Wrong: a point owns the arc after it (counter-clockwise), not the one before it."""
+    shares: dict[str, float] = {}
+    for index, (point, owner) in enumerate(zip(points, owners, strict=True)):
+        following = points[(index + 1) % len(points)] + (RING if index == len(points) - 1 else 0)
+        shares[owner] = shares.get(owner, 0.0) + (following - point) / RING
+    return shares
 
 
-def _previous_point(points: list[int], owners: list[str], point: int) -> str:
-    """Wrong: the point before the hash (counter-clockwise)."""
-    return owners[bisect.bisect_right(points, point) - 1]
+def _count_points(points: list[int], owners: list[str]) -> dict[str, float]:
+    """Wrong: the share of the points, as if every arc were as long as every other."""
+    return {owner: count / len(owners) for owner, count in Counter(owners).items()}
 
 
 q2 = Exercise(
-    "a code's shard on a hash ring",
-    _check_ring_shard,
+    "how much of the ring each shard owns",
+    _check_ring_shares,
     hints=[
-        "The module bisect finds, in a sorted list, where a value would be inserted.",
-        "bisect.bisect_left(points, h) is the index of the first point >= h; it equals "
-        "len(points) when h is past the last point, and the ring goes round there.",
+        "Walk the points in order, remembering the point before: each point owns the hashes "
+        "between the previous point and itself, (point - previous) of the RING values.",
+        "The first point's previous one is the last point, one whole turn earlier: start with "
+        "previous = points[-1] - RING.",
     ],
-    solution=ring_shard,
-    wrong=[_next_point_after, _no_wrap, _previous_point],
+    solution=ring_shares,
+    wrong=[_no_wrap, _arc_after, _count_points],
 )
 
 # q3: an LRU cache

@@ -136,9 +136,13 @@ def _check_cached_find(candidate: Callable[..., str | None]) -> None:
     )
     ttl = cache.ttl("link:hot")
     require(
-        0 < ttl <= TTL_SECONDS,
-        f"the cached key should expire within {TTL_SECONDS} s (set it with ex=TTL_SECONDS); "
-        f"its TTL is {ttl}.",
+        ttl != -1,
+        f"the cached key never expires (TTL -1): set it with ex=TTL_SECONDS ({TTL_SECONDS} s).",
+    )
+    require(
+        TTL_SECONDS - 2 < ttl <= TTL_SECONDS,
+        f"the cached key should live for TTL_SECONDS ({TTL_SECONDS} s), set with "
+        f"ex=TTL_SECONDS; its TTL is {ttl} s.",
     )
     for _ in range(3):
         again = candidate("hot", cache, store.find)
@@ -165,6 +169,17 @@ def _no_ttl(code: str, cache: Any, find_in_store: Callable[[str], str | None]) -
         url = find_in_store(code)
         if url is not None:
             cache.set(key, url)
+    return url
+
+
+def _short_ttl(code: str, cache: Any, find_in_store: Callable[[str], str | None]) -> str | None:
+    """Wrong: a TTL of 1 s instead of TTL_SECONDS, so nearly every request misses."""
+    key = f"link:{code}"
+    url = cache.get(key)
+    if url is None:
+        url = find_in_store(code)
+        if url is not None:
+            cache.set(key, url, ex=1)
     return url
 
 
@@ -195,7 +210,7 @@ q2 = Exercise(
         "Do not put None in the cache: a code unknown now may be created a second later.",
     ],
     solution=cached_find,
-    wrong=[_no_ttl, _always_store, _caches_misses],
+    wrong=[_no_ttl, _short_ttl, _always_store, _caches_misses],
 )
 
 
@@ -306,9 +321,10 @@ def _check_allow(candidate: Callable[[Any, str, int, int], bool]) -> None:
     machine_a, machine_b = _Machine(server), _Machine(server)
     answers = [candidate(machine, "10.0.0.7", 5, 60) for machine in [machine_a, machine_b] * 6]
     allowed = sum(answer is True for answer in answers)
+    not_bool = [answer for answer in answers if not isinstance(answer, bool)]
     require(
-        all(isinstance(answer, bool) for answer in answers),
-        f"allow should return True or False; it returned {answers[0]!r}.",
+        not not_bool,
+        f"allow should return True or False; it returned {not_bool[0] if not_bool else None!r}.",
     )
     if allowed == 10:
         require(False, "each machine allowed 5, 10 in all: the count must live in Redis.")
@@ -324,12 +340,13 @@ def _check_allow(candidate: Callable[[Any, str, int, int], bool]) -> None:
         f"the count should live in Redis under the key {key!r}, where every machine can add to "
         f"it; Redis holds only {sorted(machine_a.keys('*'))}.",
     )
+    ttl = machine_a.ttl(key)  # whatever the key's type: -1 means it never expires
+    require(
+        0 < ttl <= 60,
+        f"the count should expire at the end of the window; its TTL is {ttl} (-1: never), so a "
+        "client that reached the limit would be locked out for good.",
+    )
     if machine_a.type(key) == "string":  # a fixed window: its count expires with the window
-        ttl = machine_a.ttl(key)
-        require(
-            0 < ttl <= 60,
-            f"the count should expire at the end of the window; its TTL is {ttl}.",
-        )
         machine_a.expire(key, 5)  # as if 55 of the window's 60 s had passed
         candidate(machine_b, "10.0.0.7", 5, 60)
         ttl = machine_a.ttl(key)
@@ -339,6 +356,12 @@ def _check_allow(candidate: Callable[[Any, str, int, int], bool]) -> None:
             f"request left the count's TTL at {ttl} s. A client that keeps trying would never "
             "get a new window; set the expiry only when the window starts.",
         )
+    machine_a.delete(key)  # as if the window had ended: its count expired
+    require(
+        candidate(machine_b, "10.0.0.7", 5, 60) is True,
+        "once the window has ended (its count expired), the client's next request must be "
+        "allowed again: a new window starts with a new count.",
+    )
     require(
         candidate(machine_b, "10.0.0.8", 5, 60) is True,
         "another client has its own count: its first request must be allowed.",
@@ -374,16 +397,14 @@ def _check_a_machine_that_dies(candidate: Callable[[Any, str, int, int], bool]) 
         with contextlib.suppress(redis.ConnectionError):  # the machine died, as it may
             candidate(dying, "10.0.0.10", 5, 60)
         candidate(healthy, "10.0.0.10", 5, 60)
-        key = "rate:10.0.0.10"
-        if healthy.type(key) == "string":
-            ttl = healthy.ttl(key)
-            require(
-                ttl != -1,
-                f"a machine died after sending {survived} of a request's commands, and the "
-                "count it left behind never expires (TTL -1), even after the next request: "
-                "once it reaches the limit, that client is locked out for good. Make the count "
-                "and its expiry one atomic step.",
-            )
+        ttl = healthy.ttl("rate:10.0.0.10")  # -1, whatever the key's type: it never expires
+        require(
+            ttl != -1,
+            f"a machine died after sending {survived} of a request's commands, and the "
+            "count it left behind never expires (TTL -1), even after the next request: "
+            "once it reaches the limit, that client is locked out for good. Make the count "
+            "and its expiry one atomic step.",
+        )
 
 
 def _check_a_window_that_ends_mid_request(candidate: Callable[[Any, str, int, int], bool]) -> None:
@@ -448,6 +469,26 @@ def _read_then_write(cache: Any, client: str, limit: int, window: int) -> bool:
     return count <= limit
 
 
+def _hash_never_expires(cache: Any, client: str, limit: int, window: int) -> bool:
+    """Wrong: a count in a hash field, with no expiry: the client is locked out for good."""
+    return bool(cache.hincrby(f"rate:{client}", "n", 1) <= limit)
+
+
+def _list_never_expires(cache: Any, client: str, limit: int, window: int) -> bool:
+    """Wrong: one list entry per request, never trimmed nor expired."""
+    return bool(cache.rpush(f"rate:{client}", 1) <= limit)
+
+
+def _unpruned_log(cache: Any, client: str, limit: int, window: int) -> bool:
+    """Wrong: a log of requests in a sorted set that is never pruned nor expired."""
+    key = f"rate:{client}"
+    with cache.pipeline(transaction=True) as step:
+        step.zadd(key, {f"{cache.incr(key + ':seq')}": 0})
+        step.zcard(key)
+        _, count = step.execute()
+    return bool(count <= limit)
+
+
 def _expiry_moved_every_call(cache: Any, client: str, limit: int, window: int) -> bool:
     """Wrong: every request restarts the window, so a client that keeps trying is never let in."""
     key = f"rate:{client}"
@@ -477,5 +518,8 @@ q3 = Exercise(
         _expire_after_incr,
         _read_then_write,
         _expiry_moved_every_call,
+        _hash_never_expires,
+        _list_never_expires,
+        _unpruned_log,
     ],
 )

@@ -54,7 +54,8 @@ q1 = Exercise(
     _check_error_budget,
     hints=[
         "An objective of 0.999 means 99.9% good: the other 0.1% is the budget.",
-        "Multiply the number of requests by (1 - objective).",
+        "Try round numbers first: among 1,000 requests, how many may a 99 % objective let "
+        "fail? Your function should say the same.",
     ],
     solution=error_budget,
     wrong=[lambda total, objective: total * objective, lambda total, objective: 1 - objective],
@@ -109,7 +110,8 @@ q2 = Exercise(
     hints=[
         "A burn rate of 1 spends the budget exactly by the end of the period; 14.4 spends a "
         "30-day budget in about two days.",
-        "(bad / total) / (1 - objective), and 0.0 (or math.nan) when total is 0.",
+        "Compare two shares: the share of the requests that were bad, and the share the "
+        "objective lets be bad. And look at `total` before you divide by it.",
     ],
     solution=burn_rate,
     wrong=[
@@ -137,6 +139,8 @@ CASES = [
     ((0.005, 0.007, 6, 0.999), False, "a burn at 5x over the long window, under this rule's 6x"),
     ((0.05, 0.05, 14.4, 0.99), False, "a burn at 5x of a 99 % objective, under this rule's 14.4x"),
     ((0.004, 0.004, 6, 0.9995), True, "a burn at 8x of a 99.95 % objective, over this rule's 6x"),
+    # 2 x (1 - 0.75) is exactly 0.5 in binary floating point, so this case is on the threshold
+    ((0.5, 0.5, 2, 0.75), False, "ratios exactly on the threshold: a rule pages only above it"),
 ]
 
 
@@ -169,8 +173,8 @@ q3 = Exercise(
     _check_should_page,
     hints=[
         "The threshold on the ratio of bad requests is factor * (1 - objective).",
-        "The long window says it matters, the short one that it is still going on: both must "
-        "exceed the threshold.",
+        "The long window says it matters, the short one that it is still going on: which of "
+        "the two must be over the threshold before you wake someone?",
     ],
     solution=should_page,
     wrong=[
