@@ -37,6 +37,18 @@ def logged(stream: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
+def log_one(path: str) -> None:
+    """One access line for a redirect of `path`."""
+    accesslog.log_request(
+        method="GET",
+        path=path,
+        status=302,
+        seconds=0.001,
+        request_id="x" * 32,
+        remote_addr="127.0.0.1",
+    )
+
+
 def test_one_json_line_per_request_fast_path_included(
     client: FlaskClient, lines: io.StringIO
 ) -> None:
@@ -82,14 +94,7 @@ def test_nothing_is_written_unless_configured(client: FlaskClient, lines: io.Str
 def test_lines_from_many_threads_stay_whole(lines: io.StringIO) -> None:
     def log_some(thread: int) -> None:
         for number in range(200):
-            accesslog.log_request(
-                method="GET",
-                path=f"/t{thread}/{number}",
-                status=302,
-                seconds=0.001,
-                request_id="x" * 32,
-                remote_addr="127.0.0.1",
-            )
+            log_one(f"/t{thread}/{number}")
 
     threads = [threading.Thread(target=log_some, args=(thread,)) for thread in range(8)]
     for thread in threads:
@@ -105,14 +110,7 @@ def test_gathered_lines_are_written_together_every_interval() -> None:
     accesslog.configure(stream, every=0.2)
     try:
         for number in range(3):
-            accesslog.log_request(
-                method="GET",
-                path=f"/g{number}",
-                status=302,
-                seconds=0.001,
-                request_id="x" * 32,
-                remote_addr="127.0.0.1",
-            )
+            log_one(f"/g{number}")
         assert stream.getvalue() == ""  # gathered, not written yet
         assert net.wait_until(lambda: len(logged(stream)) == 3, timeout=2.0)
         assert [line["path"] for line in logged(stream)] == ["/g0", "/g1", "/g2"]
@@ -123,14 +121,7 @@ def test_gathered_lines_are_written_together_every_interval() -> None:
 def test_reconfiguring_writes_what_is_pending_to_the_old_stream() -> None:
     old, new = io.StringIO(), io.StringIO()
     accesslog.configure(old, every=60.0)  # the thread would wait a minute
-    accesslog.log_request(
-        method="GET",
-        path="/pending",
-        status=302,
-        seconds=0.0,
-        request_id="y" * 32,
-        remote_addr="127.0.0.1",
-    )
+    log_one("/pending")
     accesslog.configure(new)
     accesslog.configure(None)
     assert [line["path"] for line in logged(old)] == ["/pending"]
