@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
+import random
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from helpers import decorators
 from helpers.decorators import backoff_delays, memoize, retry, timed
 
 
@@ -206,3 +212,51 @@ def test_timed_and_memoize_decorate_methods() -> None:
     assert [prices.doubled(4), prices.doubled(4), Prices(rate=1).doubled(4)] == [24, 24, 8]
     assert (Prices.doubled.hits, Prices.doubled.misses) == (1, 2)
     assert Prices.doubled.__name__ == "doubled"
+
+
+NOTEBOOK_03 = Path(__file__).parents[1] / "notebooks" / "03_decorators.ipynb"
+RETRY_CELL = "cb195c75"  # the cell that writes `retry` with jitter and `retry_on`
+
+
+def notebook_retry() -> Callable[..., Callable[[Callable[[], str]], Callable[[], str]]]:
+    """The `retry` that notebook 03 writes out in a cell, run as the notebook runs it."""
+    notebook = json.loads(NOTEBOOK_03.read_text(encoding="utf-8"))
+    (cell,) = [cell for cell in notebook["cells"] if cell.get("id") == RETRY_CELL]
+    namespace: dict[str, object] = {"functools": functools, "time": time, "decorators": decorators}
+    exec("".join(cell["source"]), namespace)
+    return namespace["retry"]  # type: ignore[return-value]  # the cell defines it
+
+
+def seeded_uniform(seed: int) -> Callable[[float, float], float]:
+    """`random.uniform` of a generator of its own, seeded: two of them draw alike."""
+    return random.Random(seed).uniform
+
+
+@pytest.mark.parametrize(
+    ("failures", "error", "settings"),
+    [
+        (3, ConnectionError, {"attempts": 4, "jitter": None}),  # heals on the last attempt
+        (5, ConnectionError, {"attempts": 4, "max_delay": 0.25, "jitter": None}),  # gives up
+        (1, KeyError, {"attempts": 4, "jitter": None}),  # a bug is not retried
+        (2, TimeoutError, {"attempts": 3, "jitter": None}),
+        (4, ConnectionError, {"attempts": 6, "jitter": "seeded"}),  # jittered pauses
+    ],
+)
+def test_the_notebooks_retry_behaves_as_the_helpers(
+    failures: int, error: type[Exception], settings: dict[str, object]
+) -> None:
+    """Notebook 03 writes `retry` out and says that `helpers.decorators.retry` is the same code
+    with type hints: the two must pause alike, give up alike and let through the same errors."""
+
+    def outcome(make_retry: Callable[..., Any]) -> tuple[str, list[float]]:
+        pauses: list[float] = []
+        options = dict(settings, sleep=pauses.append)
+        if options["jitter"] == "seeded":
+            options["jitter"] = seeded_uniform(7)
+        call = make_retry(base_delay=0.1, **options)(flaky(failures, error))
+        try:
+            return call(), pauses
+        except Exception as raised:  # the error that came through, by type and message
+            return f"{type(raised).__name__}: {raised}", pauses
+
+    assert outcome(notebook_retry()) == outcome(retry)

@@ -974,6 +974,63 @@ def _count_errors_lazily(func: Callable[..., Any]) -> Any:
     return wrapper
 
 
+class _RouterByPathThenMethod:
+    """A table per path, of views by method; methods given in any case are kept upper-case."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, dict[str, Callable[[], Any]]] = {}
+
+    def route(self, path: str, methods: Any = ("GET",)) -> Callable[..., Any]:
+        def register(view: Callable[[], Any]) -> Callable[[], Any]:
+            self.routes.setdefault(path, {}).update(dict.fromkeys(map(str.upper, methods), view))
+            return view
+
+        return register
+
+    def dispatch(self, method: str, path: str) -> str:
+        if path not in self.routes:
+            return "404 Not Found"
+        view = self.routes[path].get(method)
+        return "405 Method Not Allowed" if view is None else view()
+
+
+class _RouterScanningAList:
+    """A list of (path, methods, view), searched in order, and a wrapper instead of the view."""
+
+    def __init__(self) -> None:
+        self.table: list[tuple[str, frozenset[str], Callable[[], Any]]] = []
+
+    def route(self, path: str, methods: Any = ("GET",)) -> Callable[..., Any]:
+        def register(view: Callable[[], Any]) -> Callable[[], Any]:
+            self.table.append((path, frozenset(methods), view))
+            return functools.wraps(view)(lambda: view())
+
+        return register
+
+    def dispatch(self, method: str, path: str) -> str:
+        paths_seen = False
+        for known, methods, view in self.table:
+            if known == path:
+                paths_seen = True
+                if method in methods:
+                    return view()
+        return "405 Method Not Allowed" if paths_seen else "404 Not Found"
+
+
+def _cache_keyed_on_hash_and_args(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Correct: a hash in the key is harmless when the arguments are in it too."""
+    store: dict[tuple[int, tuple[Any, ...]], Any] = {}
+
+    @functools.wraps(func)
+    def wrapper(*args: Any) -> Any:
+        key = (hash(args), args)
+        if key not in store:
+            store[key] = func(*args)
+        return store[key]
+
+    return wrapper
+
+
 @pytest.mark.parametrize(
     ("key", "answer"),
     [
@@ -989,6 +1046,9 @@ def _count_errors_lazily(func: Callable[..., Any]) -> Any:
         ("nb03.q3", [0.5, 1.5, 4.5, 10.000000001]),
         ("nb03.q4", _count_errors_class),
         ("nb03.q4", _count_errors_in_else),
+        ("nb03.q1", _cache_keyed_on_hash_and_args),
+        ("nb03.q5", _RouterByPathThenMethod),
+        ("nb03.q5", _RouterScanningAList),
     ],
 )
 def test_nb03_other_correct_answers_pass(key: str, answer: object) -> None:
@@ -1014,6 +1074,13 @@ def test_nb03_other_correct_answers_pass(key: str, answer: object) -> None:
         ("nb03.q4", "nb03._counts_errors_as_calls_only", "(2, 1), not (3, 1)"),
         ("nb03.q4", "nb03._counts_connection_errors_only", "not only connection errors"),
         ("nb03.q3", [0.5, 1.5, 4.5, 10, 10], "not how many times the retry sleeps"),
+        ("nb03.q1", "nb03._cache_keyed_on_hash", "returned [80, 80], not [80, 443]"),
+        ("nb03.q5", "nb03._RouterWithoutMethods", "returned 'Welcome!', not '405 Method"),
+        ("nb03.q5", "nb03._RouterOneEntryPerPath", "must not replace POST /links"),
+        ("nb03.q5", "nb03._RouterWithout405", 'dispatch("POST", "/") returned \'404 Not Found\''),
+        ("nb03.q5", "nb03._RouterAlways405", "so it is a 404"),
+        ("nb03.q5", "nb03._RouterSharedByAll", "it sees the first one's routes"),
+        ("nb03.q5", "nb03._RouterThatLosesTheView", "into None: the decorator must return"),
     ],
 )
 def test_nb03_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:
@@ -1023,6 +1090,19 @@ def test_nb03_says_why_an_answer_is_wrong(key: str, answer: object, reason: str)
         answer = getattr(nb03, answer.removeprefix("nb03."))
     feedback = EXERCISES[key].evaluate(answer)
     assert feedback.status is Status.NOT_YET and reason in feedback.message, feedback
+
+
+def test_nb03_q1_items_that_hash_alike_are_told_apart_only_by_equality() -> None:
+    from helpers.exercises import nb03
+
+    port, other_port = nb03._Labelled("port", 80), nb03._Labelled("port", 443)
+    assert hash(port) == hash(other_port) and port != other_port
+    assert repr(port) == repr(other_port)
+
+
+def test_nb03_q3_solution_names_the_notebooks_variable(capsys: pytest.CaptureFixture[str]) -> None:
+    EXERCISES["nb03.q3"].solution()
+    assert "pauses_after_giving_up = [0.5, 1.5, 4.5, 10]" in capsys.readouterr().out
 
 
 def test_nb03_q3_messages_do_not_give_the_pauses_away() -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from helpers import decorators
-from helpers.exercises import Exercise, NotYet, answer_of, require
+from helpers.exercises import Exercise, NotYet, answer_of, require, solutions_withheld
 
 # The reference solutions carry no annotations: `qN.solution()` prints them for pasting into a
 # notebook that has not met type hints yet (notebook 04 does).
@@ -31,7 +31,9 @@ def cache(func):
 
 
 class _Labelled:
-    """A hashable value that prints as its label alone: two of them can print alike and differ."""
+    """A value that prints as its label alone and hashes by it: two of them can print alike and
+    hash alike, yet differ. A dictionary tells them apart (it compares keys that collide); a cache
+    keyed on their text or their hash does not."""
 
     def __init__(self, label: str, value: int) -> None:
         self.label, self.value = label, value
@@ -46,7 +48,7 @@ class _Labelled:
         )
 
     def __hash__(self) -> int:
-        return hash((self.label, self.value))
+        return hash(self.label)  # equal items hash alike, as they must; unequal ones may too
 
 
 def _counted(calls: list[tuple[Any, ...]]) -> dict[str, Callable[..., Any]]:
@@ -99,7 +101,7 @@ def _check_cache(candidate: Callable[[Callable[..., Any]], Callable[..., Any]]) 
     originals = _counted(calls)
     cached = {name: candidate(function) for name, function in originals.items()}
     require(callable(cached["square"]), "cache(func) should return a function, the wrapper.")
-    results = [answer_of("the cached square(3)", cached["square"], n) for n in (3, 3, 4, 3)]
+    results = [answer_of(f"the cached square({n})", cached["square"], n) for n in (3, 3, 4, 3)]
     require(
         results == [9, 9, 16, 9],
         f"calling the cached square with 3, 3, 4, 3 returned {results}, not [9, 9, 16, 9].",
@@ -144,7 +146,7 @@ def _check_cache(candidate: Callable[[Callable[..., Any]], Callable[..., Any]]) 
         values == [80, 443],
         f"value_of with two different arguments that print alike, {items[0]!r}, returned "
         f"{values}, not [80, 443]: key the cache on the arguments themselves (a tuple is "
-        "hashable), not on their text.",
+        "hashable), not on their text or their hash; two different values can share either.",
     )
     wrapper = cached["square"]
     name, doc = getattr(wrapper, "__name__", None), getattr(wrapper, "__doc__", None)
@@ -183,6 +185,19 @@ def _cache_keyed_on_text(func):
     return wrapper
 
 
+def _cache_keyed_on_hash(func):
+    store = {}
+
+    @functools.wraps(func)
+    def wrapper(*args):
+        key = hash(args)
+        if key not in store:
+            store[key] = func(*args)
+        return store[key]
+
+    return wrapper
+
+
 q1 = Exercise(
     "cache remembers each result and keeps the function's name",
     _check_cache,
@@ -200,6 +215,7 @@ q1 = Exercise(
         lambda func: functools.lru_cache(maxsize=None)(lambda *args: func(*args)),
         _cache_on_first_argument,
         _cache_keyed_on_text,
+        _cache_keyed_on_hash,
     ],
 )
 
@@ -354,7 +370,24 @@ def _check_pauses(answer: Any) -> None:
         )
 
 
-q3 = Exercise(
+class _NamedValue(Exercise):
+    """An exercise whose answer is a value in a variable the notebook names: its solution shows
+    the value assigned to that name, as the learner would write it."""
+
+    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.name = name
+
+    def solution(self) -> None:
+        if solutions_withheld():
+            super().solution()  # says it is withheld
+            return
+        print(f"One solution to '{self.title}':\n")
+        print(f"{self.name} = {self.reference!r}")
+
+
+q3 = _NamedValue(
+    "pauses_after_giving_up",
     "the pauses of a retry that gives up",
     _check_pauses,
     hints=[
@@ -525,4 +558,215 @@ q4 = Exercise(
     ],
     solution=count_errors,
     wrong=[_swallows, _counts_errors_as_calls_only, _counts_connection_errors_only],
+)
+
+
+# --- q5: a route registry that knows methods -----------------------------------------------------
+
+
+class Router:
+    def __init__(self):
+        self.routes = {}  # (method, path) -> view
+
+    def route(self, path, methods=("GET",)):
+        def register(view):
+            for method in methods:
+                self.routes[method, path] = view
+            return view
+
+        return register
+
+    def dispatch(self, method, path):
+        view = self.routes.get((method, path))
+        if view is not None:
+            return view()
+        if any(known == path for _, known in self.routes):
+            return "405 Method Not Allowed"
+        return "404 Not Found"
+
+
+NOT_FOUND, NOT_ALLOWED = "404 Not Found", "405 Method Not Allowed"
+
+# (method, path, expected answer, why): in this order, so that each wrong answer meets its reason.
+DISPATCHES = (
+    ("GET", "/", "Welcome!", ""),
+    ("GET", "/links", "all links", ""),
+    (
+        "POST",
+        "/",
+        NOT_ALLOWED,
+        ": / is registered for GET only, so another method gets a 405 (a 404 would say the "
+        "path does not exist)",
+    ),
+    (
+        "POST",
+        "/links",
+        "link created",
+        ": a path can have one view per method; registering GET /links must not replace "
+        "POST /links",
+    ),
+    ("PUT", "/links/7", "link changed", ""),
+    ("DELETE", "/links/7", "link changed", ": register the view once for each of its methods"),
+    ("GET", "/links/7", NOT_ALLOWED, ": /links/7 takes PUT and DELETE only"),
+    ("GET", "/missing", NOT_FOUND, ": no view has the path /missing, so it is a 404"),
+    (
+        "POST",
+        "/missing",
+        NOT_FOUND,
+        ": no view has the path /missing at all, whatever the method, so it is a 404, not a 405",
+    ),
+)
+
+
+def _registered(candidate: Callable[[], Any]) -> Any:
+    """A fresh router from `candidate`, with the views the check dispatches to."""
+    router = answer_of("Router()", candidate)
+    for name in ("route", "dispatch"):
+        require(
+            callable(getattr(router, name, None)),
+            f"a Router has no method {name}(): it needs route(path, methods) and "
+            "dispatch(method, path).",
+        )
+
+    def index() -> str:
+        return "Welcome!"
+
+    def list_links() -> str:
+        return "all links"
+
+    def create_link() -> str:
+        return "link created"
+
+    def change_link() -> str:
+        return "link changed"
+
+    registrations = [
+        ('route("/")', ("/",), index),
+        ('route("/links", methods=["POST"])', ("/links", ["POST"]), create_link),
+        ('route("/links")', ("/links",), list_links),
+        (
+            'route("/links/7", methods=("PUT", "DELETE"))',
+            ("/links/7", ("PUT", "DELETE")),
+            change_link,
+        ),
+    ]
+    for what, arguments, view in registrations:
+        register = answer_of(what, router.route, *arguments)
+        require(
+            callable(register),
+            f"router.{what} returned {register!r}, not a decorator: route(path, methods) "
+            "returns the function that registers the view.",
+        )
+        kept = answer_of(f"router.{what} on {view.__name__}", register, view)
+        require(
+            callable(kept) and answer_of(f"the decorated {view.__name__}()", kept) == view(),
+            f"router.{what} turned {view.__name__} into {kept!r}: the decorator must return the "
+            "view, so that its name still means the function.",
+        )
+
+    return router
+
+
+def _dispatched(router: Any, method: str, path: str) -> Any:
+    return answer_of(f'dispatch("{method}", "{path}")', router.dispatch, method, path)
+
+
+def _check_router(candidate: Any) -> None:
+    require(
+        callable(candidate), "the answer should be the class Router, with route() and dispatch()."
+    )
+    router = _registered(candidate)
+    for method, path, expected, why in DISPATCHES:
+        got = _dispatched(router, method, path)
+        require(
+            got == expected,
+            f'dispatch("{method}", "{path}") returned {got!r}, not {expected!r}{why}.',
+        )
+    other = answer_of("a second Router()", candidate)
+    got = _dispatched(other, "GET", "/")
+    require(
+        got == NOT_FOUND,
+        f'a second, empty Router answered dispatch("GET", "/") with {got!r}, not {NOT_FOUND!r}: '
+        "it sees the first one's routes. Keep the table on the instance (made in __init__), "
+        "not on the class.",
+    )
+
+
+class _RouterWithoutMethods:
+    def __init__(self):
+        self.routes = {}
+
+    def route(self, path, methods=("GET",)):
+        def register(view):
+            self.routes[path] = view
+            return view
+
+        return register
+
+    def dispatch(self, method, path):
+        view = self.routes.get(path)
+        return NOT_FOUND if view is None else view()
+
+
+class _RouterOneEntryPerPath(_RouterWithoutMethods):
+    def route(self, path, methods=("GET",)):
+        def register(view):
+            self.routes[path] = (tuple(methods), view)
+            return view
+
+        return register
+
+    def dispatch(self, method, path):
+        if path not in self.routes:
+            return NOT_FOUND
+        methods, view = self.routes[path]
+        return view() if method in methods else NOT_ALLOWED
+
+
+class _RouterWithout405(Router):
+    def dispatch(self, method, path):
+        view = self.routes.get((method, path))
+        return NOT_FOUND if view is None else view()
+
+
+class _RouterAlways405(Router):
+    def dispatch(self, method, path):
+        view = self.routes.get((method, path))
+        return NOT_ALLOWED if view is None else view()
+
+
+_SHARED_ROUTES: dict[tuple[str, str], Callable[[], Any]] = {}
+
+
+class _RouterSharedByAll(Router):
+    def __init__(self):
+        self.routes = _SHARED_ROUTES  # one table for every router: the bug
+
+
+class _RouterThatLosesTheView(Router):
+    def route(self, path, methods=("GET",)):
+        register = super().route(path, methods)
+        return lambda view: register(view) and None
+
+
+q5 = Exercise(
+    "a route registry that answers 404 and 405",
+    _check_router,
+    hints=[
+        "Key the table on both: `self.routes[method, path] = view`, once for each method in "
+        "`methods`. Then one path can have a view for GET and another for POST.",
+        "In dispatch, look up `(method, path)` first. If nothing is there, ask whether the path "
+        "is in the table under *any* method: then it is a 405, otherwise a 404.",
+        "Make `self.routes = {}` in `__init__`, so that every Router has its own table, and let "
+        "`register` return the view, as section 9's `route` does.",
+    ],
+    solution=Router,
+    wrong=[
+        _RouterWithoutMethods,
+        _RouterOneEntryPerPath,
+        _RouterWithout405,
+        _RouterAlways405,
+        _RouterSharedByAll,
+        _RouterThatLosesTheView,
+    ],
 )
