@@ -383,6 +383,23 @@ def _stack_depths_with_effects(**effects: int) -> Callable[[str], list[int]]:
     return stack_depths
 
 
+def _stack_depths_like_the_toy_vm(expression: str) -> list[int]:
+    """A q2 answer built on the toy VM: it knows no UNARY_NEGATIVE, and says so as the toy does."""
+    depths, depth = [], 0
+    for instruction in dis.get_instructions(compile(expression, "<expression>", "eval")):
+        match instruction.opname:
+            case "RESUME":
+                continue
+            case "LOAD_NAME" | "LOAD_CONST":
+                depth += 1
+            case "BINARY_OP" | "RETURN_VALUE":
+                depth -= 1
+            case other:
+                raise NotImplementedError(f"the toy VM does not know {other}")
+        depths.append(depth)
+    return depths
+
+
 def _warmed_name_calling(
     count: Callable[[int], int],
 ) -> Callable[[Callable[..., object], tuple[object, ...], int], str]:
@@ -404,6 +421,11 @@ def _warmed_name_calling(
         ("nb01.q2", _stack_depths_with_effects(UNARY_NEGATIVE=-1), "after UNARY_NEGATIVE"),
         ("nb01.q2", _stack_depths_with_effects(RETURN_VALUE=0), "after RETURN_VALUE"),
         ("nb01.q2", _stack_depths_with_effects(BINARY_OP=-2), "after BINARY_OP"),
+        (
+            "nb01.q2",
+            _stack_depths_like_the_toy_vm,
+            "your code raised NotImplementedError: the toy VM does not know UNARY_NEGATIVE",
+        ),
         ("nb01.q3", _cache_is_fresh_like_make_with_a_magic_check, "moved back"),
         ("nb01.q3", _cache_is_fresh_with(round), "0.7 s past a whole second"),
         ("nb01.q3", _cache_is_fresh_with(math.ceil), "the fraction cut off"),
@@ -420,6 +442,14 @@ def test_nb01_says_why_an_answer_is_wrong(key: str, answer: object, reason: str)
     assert feedback.status is Status.NOT_YET, feedback
     assert reason in feedback.message, feedback.message
     assert "sorted" not in feedback.message
+
+
+@pytest.mark.parametrize("key", ["nb01.q1", "nb01.q2", "nb01.q3", "nb01.q4"])
+def test_nb01_a_bare_not_implemented_error_is_not_attempted(key: str) -> None:
+    def stub(*_args: object) -> object:
+        raise NotImplementedError
+
+    assert EXERCISES[key].evaluate(stub).status is Status.NOT_ATTEMPTED
 
 
 def test_nb01_q2_names_the_wrong_instruction_without_the_expected_depths() -> None:

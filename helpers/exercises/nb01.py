@@ -14,6 +14,26 @@ from typing import Any
 
 from helpers.exercises import Exercise, NotYet, answer_of, require
 
+# The message of the stubs the notebook hands out: `raise NotImplementedError("your code here")`.
+STUB_MESSAGES = ("", "your code here")
+
+
+def _attempt(case: str, candidate: Callable[..., Any], *arguments: Any, advice: str = "") -> Any:
+    """`answer_of(case, candidate, *arguments)`, except for a NotImplementedError with a message of
+    the learner's own (a toy VM's "does not know UNARY_NEGATIVE"): that is a wrong answer, since
+    only the stub's message, or none, means that the exercise was not attempted yet."""
+    try:
+        return answer_of(case, candidate, *arguments, advice=advice)
+    except NotImplementedError as error:
+        if str(error) in STUB_MESSAGES:
+            raise
+        raise NotYet(
+            f"for {case}, your code raised NotImplementedError: {error}. It has to handle every "
+            "case the check tries (only the stub's NotImplementedError means not attempted)."
+            f"{advice}"
+        ) from error
+
+
 # --- q1: the names a snippet reads -------------------------------------------------------------
 
 
@@ -39,8 +59,8 @@ SNIPPETS = [
 def _check_loads_names(candidate: Callable[[str], list[str]]) -> None:
     require(callable(candidate), "the answer should be a function that takes source text.")
     for source, expected in SNIPPETS:
-        got = candidate(source)
         shown = repr(source)
+        got = _attempt(f"loads_names({shown})", candidate, source)
         require(isinstance(got, list), f"loads_names({shown}) returned {got!r}, not a list.")
         strangers = [name for name in got if name not in expected]
         require(
@@ -121,8 +141,8 @@ EXPRESSIONS = [
 def _check_stack_depths(candidate: Callable[[str], list[int]]) -> None:
     require(callable(candidate), "the answer should be a function that takes an expression.")
     for expression, expected in EXPRESSIONS:
-        got = candidate(expression)
         shown = repr(expression)
+        got = _attempt(f"stack_depths({shown})", candidate, expression)
         require(isinstance(got, list), f"stack_depths({shown}) returned {got!r}, not a list.")
         require(
             len(got) == len(expected),
@@ -234,7 +254,7 @@ def _compile_in_place(source: Path) -> Path:
 def _ask(
     candidate: Callable[[Path], bool], source: Path, situation: str, expected: bool, why: str
 ) -> None:
-    got = answer_of(
+    got = _attempt(
         situation,
         candidate,
         source,
@@ -446,7 +466,7 @@ def _check_warmed_name(candidate: Callable[..., str]) -> None:
             for _ in range(count):
                 learner(*earlier)
                 twin(*earlier)
-        got = candidate(learner, arguments, times)
+        got = _attempt(situation, candidate, learner, arguments, times)
         expected = warmed_name(twin, arguments, times)
         require(isinstance(got, str), f"for {situation}, warmed_name returned {got!r}, not a str.")
         require(
@@ -489,7 +509,7 @@ q4 = Exercise(
         "dis.get_instructions(function, adaptive=True) the ones the VM runs now, in the same "
         "order.",
         "zip the two lists: where the compiled instruction is BINARY_OP, the live one's opname "
-        "is the answer. The function live_names of section 7 does nearly this.",
+        "is the answer. The function live_names of section 8 does nearly this.",
     ],
     solution=warmed_name,
     wrong=[
