@@ -28,9 +28,9 @@ START = "00_start_here.ipynb"
 STUB = 'def loopback_url(port):\n    raise NotImplementedError("your code here")'
 SOLVED = 'def loopback_url(port):\n    return f"http://127.0.0.1:{port}/"'
 WRONG = 'def loopback_url(port):\n    return f"http://localhost:{port}/"'
-# Notebook 00's slowest cell takes about 0.1 s, so 6 s is ample even with the class's four kernels
-# running at once on a busy machine; the endless loop waits it out. It sleeps, so that its kernel
-# does not take a core from the tests running alongside while it waits.
+# Notebook 00's slowest cell (it runs pip) takes about 1 s, so 6 s is ample even with the class's
+# four kernels running at once on a busy machine; the endless loop waits it out. It sleeps, so that
+# its kernel does not take a core from the tests running alongside while it waits.
 CELL_TIMEOUT = 6
 ENDLESS = "import time\n\nwhile True:\n    time.sleep(0.1)"
 

@@ -247,12 +247,50 @@ def _meets_the_first_part_only(line: str) -> bool:
     return all(specifier.contains(metadata.version(requirement.name)) for specifier in first)
 
 
+def _meets_with_compatible_as_at_least(line: str) -> bool:
+    """Right everywhere except that it takes `~=X.Y` for `>=X.Y`."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    requirement = Requirement(line)
+    installed = metadata.version(requirement.name)
+    return all(
+        Version(installed) >= Version(specifier.version)
+        if specifier.operator == "~="
+        else specifier.contains(installed)
+        for specifier in requirement.specifier
+    )
+
+
+def _meets_with_versions_by_hand(line: str) -> bool:
+    """Compares Version objects operator by operator: `==1.*` is no version, so Version raises."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    requirement = Requirement(line)
+    installed = Version(metadata.version(requirement.name))
+    compare = {"==": operator.eq, "!=": operator.ne, ">=": operator.ge, ">": operator.gt}
+    compare |= {"<": operator.lt, "<=": operator.le}
+    return all(
+        specifier.contains(installed)
+        if specifier.operator == "~="
+        else compare[specifier.operator](installed, Version(specifier.version))
+        for specifier in requirement.specifier
+    )
+
+
 @pytest.mark.parametrize(
     ("answer", "reason"),
     [
         (lambda line: True, "2.4.1 does not meet ==2.4."),
         (_meets_as_text, "'3.10.2' >= '3.9' is False for strings"),
         (_meets_the_first_part_only, "every part of the line must hold"),
+        (_meets_with_compatible_as_at_least, "~=0.9 means >=0.9 and ==0.*"),
+        (_meets_with_versions_by_hand, "==1.* accepts every release whose version starts 1."),
         (lambda line: "yes", "it should return True or False"),
         (lambda line: line.endswith("2.4.1"), "with 3.10.2 installed"),
     ],

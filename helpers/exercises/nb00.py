@@ -263,6 +263,8 @@ REQUIREMENT_CASES = (
     ("demo-delta!=1.26.0", False),
     ("demo-delta~=1.25", True),  # ~=1.25 means >=1.25 and ==1.*
     ("demo-alpha~=2.5", False),
+    ("demo-delta~=0.9", False),  # >=0.9 holds, ==0.* does not: ~= is not just >=
+    ("demo-delta==1.*", True),  # a wildcard, no version: Version("1.*") raises
     ("demo-beta", True),  # no version given: any installed version will do
 )
 TEXT_COMPARISONS: dict[str, Callable[[str, str], bool]] = {
@@ -309,6 +311,11 @@ def _as_text_verdict(line: str, installed: str) -> bool | None:
     return TEXT_COMPARISONS[specifier.operator](installed, specifier.version)
 
 
+def _compatible_release(version: str) -> str:
+    """What `~=version` stands for: ~=1.25 is >=1.25 and ==1.*, ~=1.4.5 is >=1.4.5 and ==1.4.*."""
+    return f">={version} and =={version.rpartition('.')[0]}.*"
+
+
 def _why_not(line: str, installed: str, expected: bool, got: bool) -> str:
     requirement = Requirement(line)
     wanted = line.removeprefix(requirement.name) or "any version"
@@ -325,6 +332,11 @@ def _why_not(line: str, installed: str, expected: bool, got: bool) -> str:
                 " (strings are compared character by character, and the first that differ are "
                 f"{differ[0][0]!r} and {differ[0][1]!r})"
             )
+        elif specifier.version.endswith("*"):
+            because = (
+                f" ({specifier.version} is a pattern, not a version: {specifier} accepts every "
+                f"release whose version starts {specifier.version.removesuffix('*')})"
+            )
         return (
             f"{reason}. That is what comparing them as text says: {text} is {got} for strings"
             f"{because}. Compared as versions, it is {expected}."
@@ -332,6 +344,13 @@ def _why_not(line: str, installed: str, expected: bool, got: bool) -> str:
     if not expected and len(parts) > 1:
         failing = [str(part) for part in parts if not part.contains(installed)]
         return f"{reason}: every part of the line must hold, and {', '.join(failing)} does not."
+    compatible = [part for part in parts if part.operator == "~="]
+    if compatible:
+        [part] = compatible
+        return (
+            f"{reason}: {part} means {_compatible_release(part.version)}, a release compatible "
+            f"with {part.version}, not merely one at least as new."
+        )
     return f"{reason}."
 
 
@@ -339,8 +358,18 @@ def _check_meets_requirement(candidate: Callable[[str], object]) -> None:
     require(callable(candidate), "the answer should be a function that takes one line of text.")
     with _demo_packages():
         for line, expected in REQUIREMENT_CASES:
-            installed = DEMO_PACKAGES[Requirement(line).name]
-            got = answer_of(f"the line {line!r}", candidate, line, who="your function")
+            requirement = Requirement(line)
+            installed = DEMO_PACKAGES[requirement.name]
+            wildcards = [part for part in requirement.specifier if part.version.endswith("*")]
+            advice = "".join(
+                f" {part.version} is no version but a pattern: {part} accepts every release "
+                f"whose version starts {part.version.removesuffix('*')}, and a SpecifierSet "
+                "knows that."
+                for part in wildcards
+            )
+            got = answer_of(
+                f"the line {line!r}", candidate, line, who="your function", advice=advice
+            )
             said = f"meets_requirement({line!r}) returned {got!r}, with {installed} installed"
             require(
                 isinstance(got, bool),
@@ -371,6 +400,12 @@ q3 = Exercise(
         ),
         lambda line: all(
             Version(metadata.version(Requirement(line).name)) >= Version(spec.version)
+            for spec in Requirement(line).specifier
+        ),
+        lambda line: all(  # ~= taken for >=
+            Version(metadata.version(Requirement(line).name)) >= Version(spec.version)
+            if spec.operator == "~="
+            else spec.contains(metadata.version(Requirement(line).name))
             for spec in Requirement(line).specifier
         ),
     ],
