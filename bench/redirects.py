@@ -37,13 +37,13 @@ import requests
 from bench.load import Creates, Redirects, Result, Workload, run_python, run_wrk, wrk_available
 from helpers import deploy, net
 
-# gunicorn's settings, the same for the ceiling and the shortener: threaded workers (so that
-# kept-alive connections wait in the worker's poller, not in a thread), ONE thread each, and one
-# worker more than the machine's 2 cores. A redirect is a short burst of Python; threads of one
-# worker share its GIL, so a second thread adds GIL hand-offs rather than work done. Measured
-# on 2 cores (shortener / ceiling): 2 workers x 4 threads swung from 0.25x to 0.84x between runs,
-# with a p99 from 12 to 28 ms; 3 workers x 1 thread stayed within 0.56x to 1.0x and 11 to 15 ms.
-WORKERS, WORKER_CLASS, THREADS = 3, "gthread", 1
+# gunicorn's settings, the same for the ceiling and the shortener. The goals are set at the plain
+# start, `gunicorn -w 2`: two workers of gunicorn's default class, `sync`, which serves one
+# request at a time and closes each connection after its answer. `helpers.deploy.gunicorn` (and
+# bench/backends.py) run the production settings instead, threaded workers of ONE thread, one
+# worker more than the machine's 2 cores, so that kept-alive connections wait in the worker's
+# poller: `--workers 3 --worker-class gthread` measures those (bench/README.md has both).
+WORKERS, WORKER_CLASS, THREADS = 2, "sync", 1
 TARGET_PREFIX = "https://www.example.com/bench/"
 TIMEOUT = 5.0
 LoadGenerator = Callable[[str, Workload, int, int], Result]
@@ -273,7 +273,14 @@ def report(results: dict[str, Result], goal_list: Sequence[Goal]) -> str:
     return "\n".join(lines)
 
 
-def argument_parser(description: str, *, links: int, rounds: int) -> argparse.ArgumentParser:
+def argument_parser(
+    description: str,
+    *,
+    links: int,
+    rounds: int,
+    workers: int = WORKERS,
+    worker_class: str = WORKER_CLASS,
+) -> argparse.ArgumentParser:
     """The command line shared by the benchmarks: time, connections, links, gunicorn, generator."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--seconds", type=int, default=5, help="measured time per workload")
@@ -281,8 +288,8 @@ def argument_parser(description: str, *, links: int, rounds: int) -> argparse.Ar
     parser.add_argument("--rounds", type=int, default=rounds, help="measurement rounds")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
     parser.add_argument("--links", type=int, default=links, help="links the redirects go to")
-    parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn worker processes")
-    parser.add_argument("--worker-class", default=WORKER_CLASS, help="gunicorn worker class")
+    parser.add_argument("--workers", type=int, default=workers, help="gunicorn worker processes")
+    parser.add_argument("--worker-class", default=worker_class, help="gunicorn worker class")
     parser.add_argument("--threads", type=int, default=THREADS, help="threads per gunicorn worker")
     parser.add_argument(
         "--load",
