@@ -2608,14 +2608,14 @@ def _careful_with_a_regex(connection: socket.socket, address: object) -> None:
             if found is None:
                 raise Refused(400)
             names = {line.split(":", 1)[0].strip().lower(): line for line in lines[1:]}
-            if found[3] == "1" and "host" not in names:
-                raise Refused(400)
             if "transfer-encoding" in names:
                 raise Refused(501)
             length = names.get("content-length", "content-length: 0").split(":", 1)[1].strip()
             if re.fullmatch("[0-9]+", length) is None:
                 raise Refused(400)
-            body = stream.read(int(length))
+            body = stream.read(int(length))  # a buffered read waits for all the pieces
+            if found[3] == "1" and "host" not in names:
+                raise Refused(400)
         except Refused as refusal:
             connection.sendall(to_http(Response.text("refused", refusal.args[0])))
             return
@@ -2654,6 +2654,118 @@ def _careful_without_length(connection: socket.socket, address: object) -> None:
         connection.sendall(replay.makefile("rb").read())
 
 
+def _careful_refusing_before_the_body(connection: socket.socket, address: object) -> None:
+    """Wrong: refuses a request without Host before its body has come, leaving it unread."""
+    from helpers.exercises.nb07 import careful_handle_connection
+
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += connection.recv(4096)
+    if b"\r\nhost:" not in head.lower() and b" HTTP/1.1\r\n" in head:
+        connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 2\r\n\r\nno")
+        return
+    careful_handle_connection(_Prefixed(connection, head), address)  # type: ignore[arg-type]
+
+
+class _Prefixed:
+    """A socket whose first reads return `data`, bytes already taken off it."""
+
+    def __init__(self, connection: socket.socket, data: bytes) -> None:
+        self.connection, self.data = connection, data
+
+    def recv(self, size: int) -> bytes:
+        if not self.data:
+            return self.connection.recv(size)
+        taken, self.data = self.data[:size], self.data[size:]
+        return taken
+
+    def sendall(self, data: bytes) -> None:
+        self.connection.sendall(data)
+
+
+def _careful_with_one_recv(connection: socket.socket, address: object) -> None:
+    """Wrong: one recv for the head and the body, so a body in two pieces is cut short."""
+    from helpers.exercises.nb07 import careful_handle_connection
+
+    data = connection.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = re.search(rb"(?i)content-length: *([0-9]+)", head)
+    if length is not None and len(body) < int(length[1]):  # pad it, as if it had all come
+        data += b" " * (int(length[1]) - len(body))
+    _replay(careful_handle_connection, connection, data, address)
+
+
+def _replay(
+    handler: Callable[[socket.socket, object], None],
+    connection: socket.socket,
+    data: bytes,
+    address: object,
+) -> None:
+    """Hand `data` to `handler` on a fresh socket pair and send its answer on `connection`."""
+    replay, other = socket.socketpair()
+    with replay, other:
+        replay.sendall(data)
+        other.settimeout(2)
+        handler(other, address)
+        other.shutdown(socket.SHUT_WR)
+        connection.sendall(replay.makefile("rb").read())
+
+
+def _float_with_ascii_d(converters: dict[str, Any], weights: dict[str, Any]) -> None:
+    """Right: `\\d` under a scoped re.ASCII flag is [0-9]; a weight between int's and str's."""
+    converters["float"] = (r"(?a:\d+\.\d+)", float)
+    weights["float"] = 1.5
+
+
+def _float_with_update(converters: dict[str, Any], weights: dict[str, Any]) -> None:
+    """Right: dict.update, a character class for the dot, and a lambda around float."""
+    converters.update(float=("[0-9]+[.][0-9]+", lambda text: float(text)))
+    weights.update({"float": weights["int"]})
+
+
+def _float_with_optional_dot(converters: dict[str, Any], weights: dict[str, Any]) -> None:
+    """Wrong: '2' fits too, and the float route, registered first, takes it from int."""
+    converters["float"] = (r"[0-9]+(\.[0-9]+)?", float)
+    weights["float"] = 1
+
+
+def _float_dots_and_digits(converters: dict[str, Any], weights: dict[str, Any]) -> None:
+    """Wrong: digits and dots after the first dot let '1.5.2' through; float() cannot read it."""
+    converters["float"] = (r"[0-9]+\.[0-9.]+", float)
+    weights["float"] = 1
+
+
+def _float_weighing_nothing(converters: dict[str, Any], weights: dict[str, Any]) -> None:
+    """Wrong: a weight of 0 ties with literal text, so /n/<float:x> takes /n/1.5."""
+    converters["float"] = (r"[0-9]+\.[0-9]+", float)
+    weights["float"] = 0
+
+
+def _float_without_weight(converters: dict[str, Any], weights: dict[str, Any]) -> None:
+    """Wrong: no weight, so specificity() raises KeyError on a float route."""
+    converters["float"] = (r"[0-9]+\.[0-9]+", float)
+
+
+def _float_as_decimal(converters: dict[str, Any], weights: dict[str, Any]) -> None:
+    """Wrong: a Decimal is exact, but the exercise asks for a float."""
+    from decimal import Decimal
+
+    converters["float"] = (r"[0-9]+\.[0-9]+", Decimal)
+    weights["float"] = 1
+
+
+def _float_in_new_dicts(converters: dict[str, Any], weights: dict[str, Any]) -> None:
+    """Wrong: rebinds the names, so the dicts it was given stay as they were."""
+    converters = {**converters, "float": (r"[0-9]+\.[0-9]+", float)}
+    weights = {**weights, "float": 1}
+
+
+def _float_with_sign(converters: dict[str, Any], weights: dict[str, Any]) -> None:
+    """Wrong: an optional minus sign, which Werkzeug's float converter refuses by default."""
+    converters["float"] = (r"-?[0-9]+\.[0-9]+", float)
+    weights["float"] = 1
+
+
 NB07_CORRECT_ANSWERS = [
     ("nb07.q1", _match_with_a_regex),
     ("nb07.q1", _match_by_segments),
@@ -2668,6 +2780,8 @@ NB07_CORRECT_ANSWERS = [
     ("nb07.q2", _items_with_response_json),
     ("nb07.q4", _careful_with_the_helper),
     ("nb07.q4", _careful_with_a_regex),
+    ("nb07.q5", _float_with_ascii_d),
+    ("nb07.q5", _float_with_update),
 ]
 
 
@@ -2709,6 +2823,18 @@ def test_nb07_other_correct_answers_pass(key: str, answer: object) -> None:
         ("nb07.q4", EXERCISES["nb07.q4"].wrong[2], "without Host"),
         ("nb07.q4", _careful_host_always, "1.0 needs no Host"),
         ("nb07.q4", _careful_without_length, "should carry one Content-Length, 2"),
+        ("nb07.q4", _careful_refusing_before_the_body, "returned with 5 bytes of the body unread"),
+        ("nb07.q4", _careful_with_one_recv, "(a valid POST whose 10-byte body comes in two"),
+        ("nb07.q5", EXERCISES["nb07.q5"].wrong[0], "(digits 0-9 only: \\d also takes"),
+        ("nb07.q5", EXERCISES["nb07.q5"].wrong[1], "gave x='2.25' (str); expected 2.25 (float)"),
+        ("nb07.q5", EXERCISES["nb07.q5"].wrong[2], "(a weight of 3 puts float after str's 2"),
+        ("nb07.q5", _float_with_optional_dot, "/n/2 went to /n/<float:x> with {'x': 2.0}"),
+        ("nb07.q5", _float_dots_and_digits, "routing /n/1.5.2 raised ValueError"),
+        ("nb07.q5", _float_weighing_nothing, "(literal text beats any parameter"),
+        ("nb07.q5", _float_without_weight, "WEIGHTS has no 'float' entry"),
+        ("nb07.q5", _float_as_decimal, "gave x=Decimal('2.25') (Decimal); expected 2.25"),
+        ("nb07.q5", _float_in_new_dicts, "add it to the dict you are given"),
+        ("nb07.q5", _float_with_sign, "/n/-1.5 went to /n/<float:x> with {'x': -1.5}"),
     ],
 )
 def test_nb07_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import socket
+import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -362,8 +365,15 @@ def to_http(response: Response, send_body: bool = True) -> bytes:
     return response.to_bytes(send_body=send_body)
 
 
+MAX_BODY = 1024 * 1024  # a Content-Length above this is refused rather than read into memory
+
+
 def careful_handle_connection(connection: socket.socket, address: object) -> None:
-    """handle_connection that answers every request: a 400 or a 501, never a dropped one."""
+    """handle_connection that answers every request: a 400 or a 501, never a dropped one.
+
+    The body is read before the Host check: a refusal sent with bytes still unread would make
+    the close send a reset, which can destroy the answer before the client reads it.
+    """
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = connection.recv(4096)
@@ -380,23 +390,26 @@ def careful_handle_connection(connection: socket.socket, address: object) -> Non
     length = headers.get("content-length", "0")
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
         status, error = 400, "not an HTTP/1.x request line"
-    elif parts[2] == "HTTP/1.1" and "host" not in headers:
-        status, error = 400, "an HTTP/1.1 request must send Host"
     elif "transfer-encoding" in headers:
         status, error = 501, "this server does not read chunked bodies"
     elif not (length.isascii() and length.isdigit()):
         status, error = 400, f"Content-Length is not a number: {length!r}"
+    elif int(length) > MAX_BODY:
+        status, error = 413, f"the body is longer than {MAX_BODY} bytes"
     else:
-        while len(body) < int(length):
+        while len(body) < int(length):  # the body may come in several pieces
             chunk = connection.recv(4096)
             if not chunk:
                 return
             body += chunk
-        method, target, _version = parts
-        path, _, query = target.partition("?")
-        response = dispatch(Request(method, unquote(path), parse_qs(query), body))
-        connection.sendall(to_http(response, send_body=method != "HEAD"))
-        return
+        method, target, version = parts
+        if version == "HTTP/1.1" and "host" not in headers:
+            status, error = 400, "an HTTP/1.1 request must send Host"
+        else:
+            path, _, query = target.partition("?")
+            response = dispatch(Request(method, unquote(path), parse_qs(query), body))
+            connection.sendall(to_http(response, send_body=method != "HEAD"))
+            return
     connection.sendall(to_http(make_response(({"error": error}, status))))
 
 
@@ -422,15 +435,45 @@ CAREFUL_CASES = [
     (b"GET /q4/nowhere HTTP/1.1\r\nHost: localhost\r\n\r\n", 404, "a valid request: dispatch it"),
     (b"GET /q4/nowhere HTTP/1.0\r\n\r\n", 404, "a valid HTTP/1.0 request (1.0 needs no Host)"),
 ]
+# (head, body sent 0.1 s later, status, what): the body comes in a second piece.
+LATE_BODY_CASES = [
+    (
+        b"POST /q4/nowhere HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\nhello",
+        b"world",
+        404,
+        "a valid POST whose 10-byte body comes in two pieces",
+    ),
+    (
+        b"POST /q4/nowhere HTTP/1.1\r\nContent-Length: 5\r\n\r\n",
+        b"hello",
+        400,
+        "a POST without Host whose 5-byte body comes after the head",
+    ),
+]
+LATE_DELAY = 0.1
 
 
-def _serve_once(handler: Callable[[socket.socket, object], Any], raw: bytes, case: str) -> bytes:
-    """Send `raw` to `handler` over a socket pair; return all it sent before the socket closed."""
+def _serve_once(
+    handler: Callable[[socket.socket, object], Any], raw: bytes, case: str, later: bytes = b""
+) -> bytes:
+    """Send `raw` (and `later`, LATE_DELAY s after) to `handler` over a socket pair; return all
+    it sent before the socket closed. Refuses an answer that leaves bytes of the request unread."""
     client, server_side = socket.socketpair()
     with client, server_side:
         server_side.settimeout(2)
         client.settimeout(2)
         client.sendall(raw)
+        refused: list[OSError] = []
+
+        def send_later() -> None:
+            try:
+                client.sendall(later)
+            except OSError as error:  # the handler closed its end already
+                refused.append(error)
+
+        timer = threading.Timer(LATE_DELAY, send_later)
+        if later:
+            timer.start()
         answer_of(
             case,
             handler,
@@ -439,10 +482,36 @@ def _serve_once(handler: Callable[[socket.socket, object], Any], raw: bytes, cas
             who="your function",
             advice=" The client got no answer: catch what goes wrong and answer it.",
         )
+        if later:
+            timer.join()
+        require(
+            not refused,
+            f"for {case}, your function closed the connection before the rest of the body "
+            "arrived: read all the bytes Content-Length announces, which may come in pieces.",
+        )
+        unread = b""
+        if server_side.fileno() != -1:
+            server_side.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                unread = server_side.recv(65536)
+        require(
+            not unread,
+            f"for {case}, your function returned with {len(unread)} bytes of the body unread "
+            f"({unread[:20]!r}): read all the bytes Content-Length announces before you answer, "
+            "even to refuse the request. Closing a socket with bytes unread sends a reset, which "
+            "can erase the answer before the client reads it (RFC 9112, section 9.6).",
+        )
         server_side.close()  # as serve_tcp does when the handler returns
         received = b""
-        while chunk := client.recv(65536):
-            received += chunk
+        try:
+            while chunk := client.recv(65536):
+                received += chunk
+        except ConnectionResetError:
+            require(
+                False,
+                f"for {case}, the client's read was reset and its answer lost: your function "
+                "closed the socket with bytes of the request unread; read them all first.",
+            )
     return received
 
 
@@ -451,9 +520,10 @@ def _check_careful_handle_connection(candidate: Callable[[socket.socket, object]
         callable(candidate),
         "the answer should be a function careful_handle_connection(connection, address).",
     )
-    for raw, expected, what in CAREFUL_CASES:
+    cases = [(raw, b"", expected, what) for raw, expected, what in CAREFUL_CASES]
+    for raw, later, expected, what in [*cases, *LATE_BODY_CASES]:
         case = f"{raw[:40]!r} ({what})"
-        received = _serve_once(candidate, raw, case)
+        received = _serve_once(candidate, raw, case, later)
         require(bool(received), f"for {case}, the client received nothing: answer {expected}.")
         head, _, body = received.partition(b"\r\n\r\n")
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
@@ -520,12 +590,180 @@ q4 = Exercise(
         "read_request cannot tell you about Host or Transfer-Encoding: it keeps no headers. Read "
         "the head yourself as it does (recv until b'\\r\\n\\r\\n', split the lines), keep the "
         "headers in a dict with lower-case names, and check before you dispatch.",
-        "Four checks, in order: three parts and 'HTTP/1.' in the request line, else 400; "
-        "HTTP/1.1 without 'host', 400; 'transfer-encoding', 501; a Content-Length that is not "
-        "digits 0-9 (str.isascii() and str.isdigit()), 400. Otherwise read the body and dispatch.",
+        "Checks in order: three parts and 'HTTP/1.' in the request line, else 400; "
+        "'transfer-encoding', 501; a Content-Length that is not digits 0-9 (str.isascii() and "
+        "str.isdigit()), 400. Then read the body: recv until it has Content-Length bytes, which "
+        "may come in several pieces. Only then: HTTP/1.1 without 'host', 400; else dispatch.",
+        "Why the body before the Host check? A refusal sent while the body is still on its way "
+        "leaves bytes unread when the socket closes, and that close becomes a reset, which can "
+        "erase the answer before the client has read it.",
         "A refusal is a response like any other: "
         "`connection.sendall(to_http(make_response(({'error': why}, status))))`.",
     ],
     solution=careful_handle_connection,
     wrong=[_careful_as_before, _careful_answering_500, _careful_without_host],
+)
+
+
+# q5: a float converter for the framework the notebook builds
+
+# The notebook's CONVERTERS and WEIGHTS as they stand before the exercise.
+NOTEBOOK_CONVERTERS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "str": (r"[^/]+", str),
+    "int": (r"[0-9]+", int),
+}
+NOTEBOOK_WEIGHTS: dict[str, float] = {"int": 1, "str": 2}
+_PARAMETER = re.compile(r"<(?:(?P<kind>\w+):)?(?P<name>\w+)>")
+
+
+def add_float_converter(converters: dict[str, Any], weights: dict[str, Any]) -> None:
+    """Give the framework a `float` converter: digits, a dot, digits, as Werkzeug's has."""
+    converters["float"] = (r"[0-9]+\.[0-9]+", float)  # no sign, no exponent, no 'inf' or 'nan'
+    weights["float"] = 1  # as specific as int: before a plain <name>, after literal text
+
+
+# Registered in this order, so that a tie in weight goes to the route registered first.
+FLOAT_ROUTES = ["/n/<float:x>", "/n/<int:k>", "/n/<name>", "/n/1.5"]
+# (path, the route that must win, its parameters, why)
+FLOAT_CASES: list[tuple[str, str, dict[str, Any], str]] = [
+    ("/n/2.25", "/n/<float:x>", {"x": 2.25}, ""),
+    ("/n/0.5", "/n/<float:x>", {"x": 0.5}, ""),
+    ("/n/10.0", "/n/<float:x>", {"x": 10.0}, ""),
+    ("/n/1.5", "/n/1.5", {}, " (literal text beats any parameter: a float weight above 0)"),
+    ("/n/2", "/n/<int:k>", {"k": 2}, " (no dot, no float: digits alone are the int route's)"),
+    ("/n/one", "/n/<name>", {"name": "one"}, ""),
+    ("/n/1.5.2", "/n/<name>", {"name": "1.5.2"}, " (one dot only)"),
+    ("/n/.5", "/n/<name>", {"name": ".5"}, " (digits before the dot)"),
+    ("/n/5.", "/n/<name>", {"name": "5."}, " (digits after the dot)"),
+    ("/n/-1.5", "/n/<name>", {"name": "-1.5"}, " (no sign: float() accepts one, the route not)"),
+    ("/n/1e3", "/n/<name>", {"name": "1e3"}, " (no exponent: float() reads 1e3, the route not)"),
+    ("/n/inf", "/n/<name>", {"name": "inf"}, " (float() reads 'inf' and 'nan'; the route not)"),
+    ("/n/1_0.5", "/n/<name>", {"name": "1_0.5"}, " (float() reads '1_0.5' as 10.5)"),
+    ("/n/١.٥", "/n/<name>", {"name": "١.٥"}, " (digits 0-9 only: \\d also takes ١ and ٥)"),
+]
+
+
+def _routed(
+    converters: dict[str, Any], weights: dict[str, Any], path: str
+) -> tuple[str, dict[str, Any]] | None:
+    """The notebook's compile_pattern, specificity and find_route, on these dicts: the route of
+    FLOAT_ROUTES that wins `path` and its converted parameters."""
+    compiled: list[tuple[list[Any], str, re.Pattern[str], dict[str, Any]]] = []
+    for pattern in FLOAT_ROUTES:
+        text, convert, position = "", {}, 0
+        for found in _PARAMETER.finditer(pattern):
+            piece, convert[found["name"]] = converters[found["kind"] or "str"]
+            text += re.escape(pattern[position : found.start()]) + f"(?P<{found['name']}>{piece})"
+            position = found.end()
+        weight = [
+            weights[hole["kind"] or "str"] if (hole := _PARAMETER.search(segment)) else 0
+            for segment in pattern.split("/")
+        ]
+        text += re.escape(pattern[position:])
+        compiled.append((weight, pattern, re.compile(text), convert))
+    for _weight, pattern, regex, convert in sorted(compiled, key=lambda route: route[0]):
+        fits = regex.fullmatch(path)
+        if fits is not None:
+            return pattern, {name: convert[name](part) for name, part in fits.groupdict().items()}
+    return None
+
+
+def _check_add_float_converter(candidate: Callable[[dict[str, Any], dict[str, Any]], Any]) -> None:
+    require(callable(candidate), "the answer should be a function add_float_converter(c, w).")
+    converters, weights = dict(NOTEBOOK_CONVERTERS), dict(NOTEBOOK_WEIGHTS)
+    answer_of("add_float_converter(CONVERTERS, WEIGHTS)", candidate, converters, weights)
+    require(
+        "float" in converters,
+        "CONVERTERS has no 'float' entry after your function ran: add it to the dict you are "
+        "given, `converters['float'] = (regex, conversion)`, so that the notebook's CONVERTERS "
+        "gains it.",
+    )
+    entry = converters["float"]
+    require(
+        isinstance(entry, tuple | list) and len(entry) == 2,
+        f"converters['float'] is {entry!r}; compile_pattern unpacks a pair (regex, conversion).",
+    )
+    regex, conversion = entry
+    require(
+        isinstance(regex, str) and callable(conversion),
+        f"converters['float'] is {entry!r}: a regex as a str, then a function such as float.",
+    )
+    try:
+        re.compile(regex)
+    except re.error as error:
+        require(False, f"the regex {regex!r} does not compile: {error}.")
+    require(
+        all(converters[kind] == NOTEBOOK_CONVERTERS[kind] for kind in NOTEBOOK_CONVERTERS)
+        and all(weights.get(kind) == NOTEBOOK_WEIGHTS[kind] for kind in NOTEBOOK_WEIGHTS),
+        "your function changed the str or int entries: add float, and leave the others be.",
+    )
+    require(
+        "float" in weights,
+        "WEIGHTS has no 'float' entry: specificity() looks up WEIGHTS[kind], so a route with "
+        "<float:...> would raise KeyError. Give float a weight.",
+    )
+    weight = weights["float"]
+    require(
+        isinstance(weight, int | float) and not isinstance(weight, bool),
+        f"weights['float'] is {weight!r}; a weight is a number, compared with int's 1 and str's 2.",
+    )
+    for path, winner, params, why in FLOAT_CASES:
+        try:
+            got = _routed(converters, weights, path)
+        except Exception as error:
+            require(
+                False,
+                f"routing {path} raised {type(error).__name__}: {error} (the regex let through "
+                "text that the conversion cannot read).",
+            )
+        if got is None:
+            require(False, f"no route took {path}; expected {winner}.")
+            return
+        pattern, values = got
+        if pattern == winner == "/n/<float:x>" and type(values["x"]) is not float:
+            found = values["x"]
+            require(
+                False,
+                f"{path} gave x={found!r} ({type(found).__name__}); expected {params['x']!r} "
+                "(float): the conversion must hand the view a float.",
+            )
+        if pattern != winner and winner == "/n/<float:x>" and weight >= weights["str"]:
+            why = f" (a weight of {weight!r} puts float after str's {weights['str']}: below it)"
+        require(
+            (pattern, values) == (winner, params),
+            f"{path} went to {pattern} with {values!r}; expected {winner} with {params!r}{why}.",
+        )
+
+
+def _float_with_d(converters: dict[str, Any], weights: dict[str, Any]) -> None:
+    """Wrong: `\\d` takes the digits of every script, which float() reads too."""
+    converters["float"] = (r"\d+\.\d+", float)
+    weights["float"] = 1
+
+
+def _float_as_text(converters: dict[str, Any], weights: dict[str, Any]) -> None:
+    """Wrong: the view gets the text '2.25', not a float."""
+    converters["float"] = (r"[0-9]+\.[0-9]+", str)
+    weights["float"] = 1
+
+
+def _float_after_str(converters: dict[str, Any], weights: dict[str, Any]) -> None:
+    """Wrong: a weight of 3 tries a plain <name> first, which takes every float."""
+    converters["float"] = (r"[0-9]+\.[0-9]+", float)
+    weights["float"] = 3
+
+
+q5 = Exercise(
+    "a float converter for your own framework",
+    _check_add_float_converter,
+    hints=[
+        "Two entries: `converters['float'] = (regex, conversion)`, as CONVERTERS holds for int, "
+        "and `weights['float'] = ...`, which specificity() looks up for every parameter.",
+        "The regex: digits 0-9, a dot, digits 0-9; `[0-9]`, not `\\d`, for the same reason as "
+        "int. The conversion: float itself.",
+        "The weight decides what is tried first: literal text is 0, int 1, str 2. A float route "
+        "must come after literal text and before a plain <name>, which would take '2.25' too.",
+    ],
+    solution=add_float_converter,
+    wrong=[_float_with_d, _float_as_text, _float_after_str],
 )
