@@ -730,12 +730,59 @@ def _count_with_a_bound_next() -> Callable[[], int]:
     return lambda: advance()
 
 
+class _State:
+    """A plain object: its repr shows none of its attributes."""
+
+
+def _count_in_an_object_attribute() -> Callable[[], int]:
+    """The reviewer's answer: the closure holds a plain object whose attribute counts."""
+    state = _State()
+    state.n = 0  # type: ignore[attr-defined]
+
+    def counter() -> int:
+        state.n += 1  # type: ignore[attr-defined]
+        return state.n  # type: ignore[attr-defined]
+
+    return counter
+
+
+class _Slot:
+    __slots__ = ("n",)
+
+    def __init__(self) -> None:
+        self.n = 0
+
+
+def _count_in_a_slot() -> Callable[[], int]:
+    state = _Slot()
+
+    def counter() -> int:
+        state.n += 1
+        return state.n
+
+    return counter
+
+
+def _count_in_a_module_global() -> Callable[[], int]:
+    """Wrong: a closure over this module, the count in its global dict `_COUNTS`."""
+    module = importlib.import_module(__name__)
+    key = object()
+
+    def counter() -> int:
+        module._COUNTS[key] = module._COUNTS.get(key, 0) + 1
+        return module._COUNTS[key]
+
+    return counter
+
+
 @pytest.mark.parametrize(
     ("key", "answer"),
     [
         ("nb02.q1", _count_in_a_generator),
         ("nb02.q1", _count_through_an_inner_counter),
         ("nb02.q1", _count_with_a_bound_next),
+        ("nb02.q1", _count_in_an_object_attribute),
+        ("nb02.q1", _count_in_a_slot),
         ("nb02.q6", [False, True, True, False, True]),
     ],
 )
@@ -787,6 +834,7 @@ def _defaults_skipping_positional_only(function: Any) -> dict[str, Any]:
             _count_in_a_global_beside_a_closure,
             "closure over `key` and `step`, but counting",
         ),
+        ("nb02.q1", _count_in_a_module_global, "closure over `key` and `module`, but counting"),
         ("nb02.q6", (False, True, True, False, False), "1 of your 5 predictions is off"),
         ("nb02.q6", (True, True, True, True, True), "2 of your 5 predictions are off"),
         ("nb02.q6", [False, True, True, False], "a tuple of 5 True or False values"),

@@ -41,12 +41,14 @@ def _attributes(function: object) -> dict[str, tuple[object, str]]:
 
 def _fingerprint(value: object, depth: int = 2) -> tuple[object, ...]:
     """What shows a change of `value`: its identity and repr and, `depth` levels down, what a
-    generator's locals, a function's cells or a bound method's `__self__` hold."""
+    generator's locals, a function's cells, a bound method's `__self__` or the object's own
+    attributes hold."""
     try:
         shown = repr(value)
     except Exception:  # a learner's object whose repr fails still has an identity
         shown = "<no repr>"
     inner: list[object] = []
+    names: tuple[str, ...] = ()
     if depth:
         if inspect.isgenerator(value):
             inner = list(inspect.getgeneratorlocals(value).values())
@@ -54,7 +56,31 @@ def _fingerprint(value: object, depth: int = 2) -> tuple[object, ...]:
             inner = [_cell_value(cell) for cell in value.__closure__ or ()]
         elif hasattr(value, "__self__"):
             inner = [value.__self__]
-    return (id(value), shown, *(_fingerprint(item, depth - 1) for item in inner))
+        own = _own_attributes(value)
+        names = tuple(own)
+        inner.extend(own.values())
+    return (id(value), shown, names, *(_fingerprint(item, depth - 1) for item in inner))
+
+
+def _own_attributes(value: object) -> dict[str, object]:
+    """The attributes an object keeps itself, in its __dict__ or its __slots__: a counter may keep
+    its count in an attribute of an object its closure holds (`state.count += 1`). A module's
+    attributes are its globals, so a module has none here."""
+    if isinstance(value, types.ModuleType):
+        return {}
+    try:
+        found = dict(vars(value))
+    except Exception:  # no __dict__ (TypeError), or a learner's object that refuses to show it
+        found = {}
+    try:
+        for cls in type(value).__mro__:
+            slots = cls.__dict__.get("__slots__", ())
+            for name in (slots,) if isinstance(slots, str) else slots:
+                if name not in ("__dict__", "__weakref__") and hasattr(value, name):
+                    found[name] = getattr(value, name)
+    except Exception:  # a learner's class with odd __slots__ or attributes: keep what was found
+        pass
+    return found
 
 
 def _cell_value(cell: Any) -> object:
@@ -114,10 +140,13 @@ def _check_make_counter(candidate: Callable[[], Callable[[], int]]) -> None:
     )
     # What is left is where each counter keeps its own count. Counting must change what the
     # closure's cells hold (an int rebound with `nonlocal`, a list or a dict changed in place, an
-    # iterator advanced), and leave the function's defaults and attributes alone: a closure over
-    # some other variable does not make a count in a mutable default, a global dict or an
-    # attribute right. Attributes that counting leaves alone (functools.wraps's __wrapped__, a
-    # `reset` helper) are fine.
+    # iterator advanced, an attribute of an object set), and leave the function's defaults and
+    # attributes alone. So a closure over some other variable does not make right a count kept
+    # in a mutable default or in an attribute of the counter; nor one kept in a global, as long
+    # as counting changes nothing the cells hold (a closure over a list it also appends to,
+    # beside a count in a global dict, would pass: the checker sees changes, not where the count
+    # is). Attributes that counting leaves alone (functools.wraps's __wrapped__, a `reset`
+    # helper) are fine.
     require(
         is_function and bool(first.__closure__),
         "the counter counts, but it is no closure (it has no __closure__ cells): keep the count in "
