@@ -1470,7 +1470,8 @@ NB06_TCHARS = frozenset(NB06_LETTERS + NB06_DIGITS + "!#$%&'*+-.^_`|~")
 
 def _nb06_request_line_by_one_regex(line: str) -> tuple[str, ...]:
     match = re.fullmatch(
-        r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (/[!-\"$-~]*|\*|https?://[A-Za-z0-9\[][!-\"$-~]*)"
+        r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+)"
+        r" (/[!-\"$-~]*|\*|https?://[A-Za-z0-9.\-]+(?::[0-9]*)?(?:[/?][!-\"$-~]*)?)"
         r" (HTTP/[0-9]\.[0-9])",
         line,
     )
@@ -1490,8 +1491,8 @@ def _nb06_request_line_by_string_methods(line: str) -> tuple[str, ...]:
         raise ValueError(target)
     scheme, _, rest = target.partition("://")
     authority = rest.split("/")[0].split("?")[0]
-    host = authority.rpartition("@")[2].rsplit(":", 1)[0]
-    absolute_form = scheme in ("http", "https") and host != ""
+    host, _, port = authority.rpartition("@")[2].partition(":")
+    absolute_form = scheme in ("http", "https") and host != "" and set(port) <= set(NB06_DIGITS)
     if not (target.startswith("/") or absolute_form or target == "*"):
         raise ValueError(target)
     number = version.removeprefix("HTTP/")
@@ -1794,6 +1795,210 @@ def test_nb06_q3_checks_that_there_is_a_content_type() -> None:
     feedback = EXERCISES["nb06.q3"].evaluate(without)
     assert feedback.status is Status.NOT_YET, feedback
     assert "not ''" in feedback.message, feedback
+
+
+def _nb06_refusing_ports(line: str) -> tuple[str, str, str]:
+    """Right, but for a URL that names a port, which it refuses."""
+    if re.search(r"://[^/]*:", line):
+        raise ValueError("no ports")
+    return EXERCISES["nb06.q1"].reference(line)
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (_nb06_refusing_ports, "digits, here 8080"),
+        (_nb06_accepting("GET http://example.com:abc/ HTTP/1.1"), "is digits"),
+    ],
+)
+def test_nb06_q1_judges_the_port(answer: Callable[[str], object], reason: str) -> None:
+    feedback = EXERCISES["nb06.q1"].evaluate(answer)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert reason in feedback.message, feedback
+
+
+# Notebook 06 q4: other correct chunked readers, and the reason each wrong one gets.
+
+NB06_CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]+)[ \t]*(?:;[^\r\n]*)?\r\n")
+
+
+def _nb06_chunked_by_regex(stream: Any, limit: int) -> bytearray:
+    """One regular expression per size line, the data read in pieces, a bytearray returned."""
+    body = bytearray()
+    while (match := NB06_CHUNK_LINE.fullmatch(stream.readline())) and int(match[1], 16):
+        size = int(match[1], 16)
+        if len(body) + size > limit:
+            raise ValueError("too large")
+        while size:
+            piece = stream.read(min(size, 4))
+            if not piece:
+                raise ValueError("ended")
+            body += piece
+            size -= len(piece)
+        if stream.read(2) != b"\r\n":
+            raise ValueError("no CRLF after the data")
+    if not match:
+        raise ValueError("bad size line")
+    while True:
+        line = stream.readline()
+        if line == b"\r\n":
+            return body
+        if not line.endswith(b"\r\n"):
+            raise ValueError("ended in the trailers")
+
+
+class _Nb06Framing(ValueError):
+    pass
+
+
+def _nb06_chunked_byte_by_byte(stream: Any, limit: int) -> bytes:
+    """Every byte read with read(1), lines and all; it raises a ValueError of its own."""
+
+    def line() -> bytes:
+        got = b""
+        while not got.endswith(b"\n"):
+            byte = stream.read(1)
+            if not byte:
+                raise _Nb06Framing("the stream ended inside a line")
+            got += byte
+        if not got.endswith(b"\r\n"):
+            raise _Nb06Framing("a bare LF")
+        return got[:-2]
+
+    chunks = []
+    total = 0
+    while True:
+        size_text = line().split(b";")[0].rstrip(b" \t")
+        if not size_text or any(byte not in b"0123456789abcdefABCDEF" for byte in size_text):
+            raise _Nb06Framing(f"bad size {size_text!r}")
+        size = int(size_text, 16)
+        if size == 0:
+            break
+        total += size
+        if total > limit:
+            raise _Nb06Framing("over the limit")
+        data = b"".join(stream.read(1) for _ in range(size))
+        if len(data) != size or line() != b"":
+            raise _Nb06Framing("the data is not followed by CRLF")
+        chunks.append(data)
+    while line():
+        pass
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("answer", [_nb06_chunked_by_regex, _nb06_chunked_byte_by_byte])
+def test_nb06_q4_accepts_other_correct_readers(answer: Callable[[Any, int], object]) -> None:
+    feedback = EXERCISES["nb06.q4"].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+def _nb06_chunked_but(change: Callable[[bytes], bytes]) -> Callable[[Any, int], bytes]:
+    """The reference, its every size line passed through `change` first: a bug on purpose."""
+
+    class Changed:
+        def __init__(self, stream: Any) -> None:
+            self.stream = stream
+
+        def readline(self) -> bytes:
+            return change(self.stream.readline())
+
+        def read(self, size: int) -> bytes:
+            return self.stream.read(size)
+
+    return lambda stream, limit: EXERCISES["nb06.q4"].reference(Changed(stream), limit)
+
+
+def _nb06_bare_lf_as_crlf(line: bytes) -> bytes:
+    return line[:-1] + b"\r\n" if line.endswith(b"\n") and line[-2:-1] != b"\r" else line
+
+
+def _nb06_chunked_limit_after_reading(stream: Any, limit: int) -> bytes:
+    """Right, but for the limit, compared with the body after each chunk was read."""
+    body = EXERCISES["nb06.q4"].reference(stream, 1 << 62)
+    if len(body) > limit:
+        raise ValueError("too large")
+    return body
+
+
+def _nb06_chunked_per_chunk_limit(stream: Any, limit: int) -> bytes:
+    """Right, but for the limit, compared with each chunk alone, not the body so far."""
+    parts = []
+    while True:
+        size_line = stream.readline()
+        if not size_line.endswith(b"\r\n"):
+            raise ValueError("no CRLF")
+        size_text = size_line[:-2].split(b";")[0].rstrip(b" \t")
+        if not re.fullmatch(rb"[0-9A-Fa-f]+", size_text):
+            raise ValueError("bad size")
+        size = int(size_text, 16)
+        if size > limit:
+            raise ValueError("too large")
+        if size == 0:
+            break
+        data = stream.read(size + 2)
+        if len(data) < size + 2 or not data.endswith(b"\r\n"):
+            raise ValueError("no CRLF")
+        parts.append(data[:-2])
+    while (line := stream.readline()) != b"\r\n":
+        if not line.endswith(b"\r\n"):
+            raise ValueError("ended")
+    return b"".join(parts)
+
+
+def _nb06_chunked_strict_on_extensions(stream: Any, limit: int) -> bytes:
+    """Right, but for extensions, which it refuses."""
+
+    class NoExtensions:
+        def readline(self) -> bytes:
+            line: bytes = stream.readline()
+            if b";" in line:
+                raise ValueError("an extension")
+            return line
+
+        def read(self, size: int) -> bytes:
+            return bytes(stream.read(size))
+
+    return EXERCISES["nb06.q4"].reference(NoExtensions(), limit)
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (EXERCISES["nb06.q4"].wrong[0], "stream.read() without a size"),
+        (EXERCISES["nb06.q4"].wrong[1], "int(text, 16) also takes a sign"),
+        (EXERCISES["nb06.q4"].wrong[2], "not one byte further"),
+        (EXERCISES["nb06.q4"].wrong[3], "the body, 12 bytes, is over the limit of 10"),
+        (_nb06_chunked_but(_nb06_bare_lf_as_crlf), "not a bare \\n"),
+        (_nb06_chunked_but(lambda line: line.replace(b"0x", b"")), "0x prefix"),
+        (_nb06_chunked_but(lambda line: line.lstrip(b" ")), "no space before them"),
+        (_nb06_chunked_but(lambda line: line.replace(b"_", b"")), "no underscore"),
+        (_nb06_chunked_limit_after_reading, "compare each size with the limit before"),
+        (_nb06_chunked_per_chunk_limit, "the body, 12 bytes, is over the limit of 10"),
+        (_nb06_chunked_strict_on_extensions, "extension"),
+        (lambda stream, limit: stream.read(4096), "stream.read(4096) was asked"),
+    ],
+)
+def test_nb06_q4_says_why_a_reader_is_wrong(
+    answer: Callable[[Any, int], object], reason: str
+) -> None:
+    feedback = EXERCISES["nb06.q4"].evaluate(answer)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert reason in feedback.message, feedback
+
+
+def test_nb06_q4_reads_over_a_real_connection() -> None:
+    """A reader right on every stored body but one that a real client sends is caught by the
+    loopback part of the check: here, one that refuses any body over 100 bytes."""
+
+    def refuses_300(stream: Any, limit: int) -> bytes:
+        body = EXERCISES["nb06.q4"].reference(stream, limit)
+        if len(body) > 100:  # every stored body is shorter; the second one posted is not
+            raise ValueError("too long")
+        return body
+
+    feedback = EXERCISES["nb06.q4"].evaluate(refuses_300)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert "requests posted the chunks" in feedback.message, feedback
 
 
 # --- Notebook 08: other correct answers its checks must accept, and the reasons they give.
@@ -3609,7 +3814,74 @@ def test_nb09_stores_no_widget_state() -> None:
     assert "widgets" not in nbformat.read(NB09, as_version=4).metadata
 
 
-# --- Notebook 05: other correct clients q3 must accept, wrong ones and the reasons it gives.
+# --- Notebook 05: other correct answers its checks must accept, wrong ones and their reasons.
+
+
+def _nb05_unframe_by_index(buffer: bytes) -> tuple[list[bytes], bytes]:
+    """Walks an index through the buffer instead of slicing it after every frame."""
+    messages, start = [], 0
+    while start + 4 <= len(buffer):
+        (length,) = struct.unpack_from("!I", buffer, start)
+        if start + 4 + length > len(buffer):
+            break
+        messages.append(buffer[start + 4 : start + 4 + length])
+        start += 4 + length
+    return messages, buffer[start:]
+
+
+def test_nb05_q1_accepts_another_correct_unframe() -> None:
+    feedback = EXERCISES["nb05.q1"].evaluate(_nb05_unframe_by_index)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+def test_nb05_q1_names_the_buffer_that_made_an_answer_raise() -> None:
+    feedback = EXERCISES["nb05.q1"].evaluate(lambda buffer: ([buffer[4:]], buffer[4]))
+    assert feedback.status is Status.NOT_YET, feedback
+    assert "for unframe(b''), your code raised IndexError" in feedback.message, feedback
+
+
+def _nb05_lines_with_find(chunks: Any) -> Any:
+    """Looks for each newline in a bytearray instead of splitting."""
+    pending = bytearray()
+    for chunk in chunks:
+        pending += chunk
+        while (end := pending.find(b"\n")) >= 0:
+            yield bytes(pending[:end])
+            del pending[: end + 1]
+
+
+def _nb05_lines_with_partition(chunks: Any) -> Any:
+    """Cuts one line at a time off the front with bytes.partition."""
+    pending = b""
+    for chunk in chunks:
+        pending += chunk
+        while b"\n" in pending:
+            line, _, pending = pending.partition(b"\n")
+            yield line
+
+
+@pytest.mark.parametrize("answer", [_nb05_lines_with_find, _nb05_lines_with_partition])
+def test_nb05_q2_accepts_other_correct_readers(answer: Callable[..., Any]) -> None:
+    feedback = EXERCISES["nb05.q2"].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+def _nb05_lines_after_joining(chunks: Any) -> list[bytes]:
+    """The right lines, but only once every chunk has come: nothing until the peer is done."""
+    *complete, _ = b"".join(chunks).split(b"\n")
+    return complete
+
+
+def _nb05_generator_that_reads_ahead(chunks: Any) -> Any:
+    """A generator, so lazy at first sight, which still reads every chunk before its first line."""
+    yield from _nb05_lines_after_joining(chunks)
+
+
+@pytest.mark.parametrize("answer", [_nb05_lines_after_joining, _nb05_generator_that_reads_ahead])
+def test_nb05_q2_wants_each_line_before_the_next_chunk(answer: Callable[..., Any]) -> None:
+    feedback = EXERCISES["nb05.q2"].evaluate(answer)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert "asked for the next chunk before it handed over b'a'" in feedback.message, feedback
 
 
 def _nb05_request_with_select(address: Any, message: bytes, deadline: float = 2.0) -> bytes:
@@ -3628,41 +3900,39 @@ def _nb05_request_with_select(address: Any, message: bytes, deadline: float = 2.
                 raise TimeoutError("deadline passed")
             chunk = sock.recv(4096)
             if not chunk:
-                raise EOFError("the reply was cut short")
+                raise ConnectionError("the reply was cut short")
             data += chunk
         return bytes(data[4:])
 
 
-def _nb05_request_checking_between_recvs(
-    address: Any, message: bytes, deadline: float = 2.0
-) -> bytes:
-    """A timeout on each recv plus a check of the clock between them: at most about two
-    deadlines in the worst case, which the checker's slack accepts."""
+def _nb05_request_into_a_buffer(address: Any, message: bytes, deadline: float = 2.0) -> bytes:
+    """recv_into a buffer of the announced size, with what is left of the deadline each time;
+    a short reply raises ConnectionAbortedError, one of ConnectionError's subclasses."""
     import time
 
-    started = time.monotonic()
+    give_up = time.monotonic() + deadline
+
+    def fill(sock: socket.socket, size: int) -> bytearray:
+        buffer, got = bytearray(size), 0
+        while got < size:
+            left = give_up - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            sock.settimeout(left)
+            more = sock.recv_into(memoryview(buffer)[got:])
+            if not more:
+                raise ConnectionAbortedError(f"the reply stopped after {got} bytes")
+            got += more
+        return buffer
+
     with socket.create_connection(address, timeout=deadline) as sock:
+        sock.settimeout(max(give_up - time.monotonic(), 0.001))
         sock.sendall(struct.pack("!I", len(message)) + message)
-        buffer = b""
-
-        def take(size: int) -> bytes:
-            nonlocal buffer
-            while len(buffer) < size:
-                if time.monotonic() - started > deadline:
-                    raise TimeoutError
-                more = sock.recv(65536)
-                if not more:
-                    raise ConnectionError
-                buffer += more
-            piece, buffer = buffer[:size], buffer[size:]
-            return piece
-
-        return take(struct.unpack("!I", take(4))[0])
+        (length,) = struct.unpack("!I", fill(sock, 4))
+        return bytes(fill(sock, length))
 
 
-@pytest.mark.parametrize(
-    "answer", [_nb05_request_with_select, _nb05_request_checking_between_recvs]
-)
+@pytest.mark.parametrize("answer", [_nb05_request_with_select, _nb05_request_into_a_buffer])
 def test_nb05_q3_accepts_other_correct_clients(answer: Callable[..., bytes]) -> None:
     feedback = EXERCISES["nb05.q3"].evaluate(answer)
     assert feedback.status is Status.CORRECT, feedback
@@ -3675,7 +3945,9 @@ def test_nb05_q3_says_why_each_known_wrong_client_fails() -> None:
         nb05._one_recv: "One recv returns whatever has arrived",
         nb05._no_timeout: "against a server that never answers",
         nb05._timeout_per_recv: "a timeout on each recv alone",
+        nb05._clock_checked_between_recvs: "a recv that starts just before the deadline",
         nb05._keeps_what_came: "promises 20 bytes, sends 10 and closes",
+        nb05._misspelled_error: "It raised NameError",
     }
     for answer, reason in reasons.items():
         feedback = EXERCISES["nb05.q3"].evaluate(answer)

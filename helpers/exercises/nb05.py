@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 
 from helpers import net
-from helpers.exercises import Exercise, NotYet, require
+from helpers.exercises import Exercise, NotYet, answer_of, require
 
 HEADER = struct.Struct("!I")  # a 4-byte unsigned length, big-endian ("network byte order")
 
@@ -42,22 +42,29 @@ UNFRAME_CASES: list[tuple[bytes, list[bytes], bytes]] = [
 ]
 
 
+def _shown(data: bytes) -> str:
+    """The repr of `data`, cut short if it is long."""
+    text = repr(data)
+    return text if len(text) <= 60 else f"{text[:50]}...' ({len(data)} bytes)"
+
+
 def _check_unframe(candidate: Callable[[bytes], tuple[list[bytes], bytes]]) -> None:
     require(callable(candidate), "the answer should be a function that takes a bytes buffer.")
     for buffer, messages, rest in UNFRAME_CASES:
-        got = candidate(buffer)
+        got = answer_of(f"unframe({_shown(buffer)})", candidate, buffer)
         require(
             isinstance(got, tuple) and len(got) == 2,
-            f"unframe({buffer!r}) returned {got!r}; expected a pair (messages, rest).",
+            f"unframe({_shown(buffer)}) returned {got!r}; expected a pair (messages, rest).",
         )
         got_messages, got_rest = got
         require(
             list(got_messages) == messages,
-            f"unframe({buffer!r}) found the messages {got_messages!r}; expected {messages!r}.",
+            f"unframe({_shown(buffer)}) found the messages {got_messages!r}; expected "
+            f"{messages!r}.",
         )
         require(
             got_rest == rest,
-            f"unframe({buffer!r}) left {got_rest!r} over; expected {rest!r} (an incomplete "
+            f"unframe({_shown(buffer)}) left {got_rest!r} over; expected {rest!r} (an incomplete "
             "frame must be kept for the next recv).",
         )
 
@@ -98,15 +105,39 @@ LINES_CASES: list[tuple[list[bytes], list[bytes]]] = [
 ]
 
 
+class _StillWaiting(Exception):
+    """Raised by the laziness check's chunks where a socket's next recv would still wait."""
+
+
+def _one_chunk_then_waiting() -> Iterator[bytes]:
+    yield b"a\n"
+    raise _StillWaiting("the next recv has not returned yet")
+
+
 def _check_lines_from(candidate: Callable[[Iterable[bytes]], Iterable[bytes]]) -> None:
     require(callable(candidate), "the answer should be a function that takes the chunks.")
     for chunks, expected in LINES_CASES:
-        got = list(candidate(iter(chunks)))
+        got = answer_of(f"lines_from({chunks!r})", lambda c=chunks: list(candidate(iter(c))))
         require(
             got == expected,
             f"lines_from({chunks!r}) gave {got!r}; expected {expected!r}. A piece without its "
             "final newline is not a complete message yet.",
         )
+    waiting = (
+        "lines_from(chunks) asked for the next chunk before it handed over b'a', although the "
+        "chunk b'a\\n' had already arrived. From a socket, that next chunk is a recv that may "
+        "wait a long time: yield each line as soon as its newline is there."
+    )
+    try:
+        lines = candidate(_one_chunk_then_waiting())
+        first = next(iter(lines), None)
+    except _StillWaiting:
+        raise NotYet(waiting) from None
+    require(
+        first == b"a",
+        f"given the chunk b'a\\n' and then nothing yet, lines_from's first line was {first!r}; "
+        "expected b'a'.",
+    )
 
 
 q2 = Exercise(
@@ -116,11 +147,14 @@ q2 = Exercise(
         "Keep a `pending` bytes buffer; add each chunk to it.",
         "`pending.split(b'\\n')` gives the complete lines, then one last piece that is still "
         "waiting for its newline (it may be empty): keep that last piece as the new `pending`.",
+        "Yield the complete lines inside the loop over the chunks, as soon as they are there: "
+        "the next chunk may be a recv that takes a long time to return.",
     ],
     solution=lines_from,
     wrong=[
         lambda chunks: b"".join(chunks).split(b"\n"),
         lambda chunks: [chunk.rstrip(b"\n") for chunk in chunks],
+        lambda chunks: b"".join(chunks).split(b"\n")[:-1],  # right lines, but only at the end
     ],
 )
 
@@ -132,16 +166,21 @@ def request(address: tuple[str, int], message: bytes, deadline: float = 2.0) -> 
     """Send `message` with a 4-byte length prefix, return the server's length-prefixed reply,
     and raise TimeoutError if the whole exchange takes longer than `deadline` seconds."""
     give_up = time.monotonic() + deadline
+
+    def time_left() -> float:
+        left = give_up - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no complete reply within {deadline} s")
+        return left
+
     with socket.create_connection(address, timeout=deadline) as sock:
+        sock.settimeout(time_left())  # connecting used part of the deadline: sendall gets the rest
         sock.sendall(HEADER.pack(len(message)) + message)
 
         def read_exactly(size: int) -> bytes:
             data = b""
             while len(data) < size:
-                left = give_up - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"no complete reply within {deadline} s")
-                sock.settimeout(left)  # this recv may only use what is left of the deadline
+                sock.settimeout(time_left())  # this recv may only use what is left
                 chunk = sock.recv(size - len(data))
                 if not chunk:
                     raise ConnectionError("the server closed before its reply was complete")
@@ -192,6 +231,17 @@ def _trickle(connection: socket.socket, address: tuple[str, int]) -> None:
         connection.sendall(b".")
 
 
+def _quiet_before_the_deadline(connection: socket.socket, address: tuple[str, int]) -> None:
+    """Announce a 40-byte reply, send a byte every 0.1 s for 0.8 s, then nothing (4 s at most)."""
+    if _read_request(connection) is None:
+        return
+    connection.sendall(HEADER.pack(40))
+    for _ in range(8):
+        time.sleep(0.1)
+        connection.sendall(b".")
+    connection.recv(1)  # until the client gives up, or the connection's timeout
+
+
 def _hang_up_halfway(connection: socket.socket, address: tuple[str, int]) -> None:
     """Announce a 20-byte reply, send 10 of its bytes, and close."""
     if _read_request(connection) is not None:
@@ -200,21 +250,24 @@ def _hang_up_halfway(connection: socket.socket, address: tuple[str, int]) -> Non
 
 REQUEST_MESSAGES = [b"hello", b"", "caf\u00e9 \u2615".encode(), bytes(range(256)) * 400]
 DEADLINE = 1.0  # for the slow servers
-SLACK = 1.5  # how much longer than the deadline a correct answer may take, on a busy machine
+LATE = 0.4  # how long after the deadline a correct answer may raise, on a busy machine
+SLACK = 1.5  # how long after the deadline the checker stops waiting for an answer
 
 
 def _outcome(
     candidate: Callable[..., object], address: tuple[str, int], message: bytes, deadline: float
-) -> tuple[bool, object, BaseException | None]:
+) -> tuple[bool, object, BaseException | None, float]:
     """Run `candidate(address, message, deadline)` in a thread, waiting at most deadline + SLACK:
-    (finished, returned value, raised error)."""
+    (finished, returned value, raised error, seconds it took)."""
     result: dict[str, object] = {}
+    started = time.monotonic()
 
     def attempt() -> None:
         try:
             result["value"] = candidate(address, message, deadline)
         except BaseException as error:  # reported to the checker, never lost in the thread
             result["error"] = error
+        result["took"] = time.monotonic() - started
 
     worker = threading.Thread(target=attempt, daemon=True, name="nb05-q3-answer")
     worker.start()
@@ -222,7 +275,8 @@ def _outcome(
     error = result.get("error")
     if isinstance(error, NotImplementedError | NotYet):
         raise error
-    return not worker.is_alive(), result.get("value"), error  # type: ignore[return-value]
+    took = result.get("took", time.monotonic() - started)
+    return not worker.is_alive(), result.get("value"), error, took  # type: ignore[return-value]
 
 
 def _check_request(candidate: Callable[..., object]) -> None:
@@ -233,7 +287,7 @@ def _check_request(candidate: Callable[..., object]) -> None:
     with net.serve_tcp(_reply_in_pieces, name="nb05-q3-pieces", timeout=4) as server:
         for message in REQUEST_MESSAGES:
             case = f"a {len(message)}-byte message"
-            finished, value, error = _outcome(candidate, server.address, message, 3.0)
+            finished, value, error, _ = _outcome(candidate, server.address, message, 3.0)
             require(
                 finished,
                 f"for {case}, your function was still waiting after 4.5 s, though the server "
@@ -267,10 +321,17 @@ def _check_request(candidate: Callable[..., object]) -> None:
             "The deadline is for the whole exchange: a timeout on each recv alone lets a peer "
             "that sends a byte now and then keep you waiting as long as it likes.",
         ),
+        (
+            _quiet_before_the_deadline,
+            "a server that sends a byte every 0.1 s and goes quiet 0.8 s in",
+            "Checking the clock between two recv calls is not enough: a recv that starts just "
+            "before the deadline may then wait its whole timeout. Give each recv only the time "
+            "that is left of the deadline.",
+        ),
     ]
     for handler, who, why in slow_servers:
         with net.serve_tcp(handler, name="nb05-q3-slow", timeout=4) as server:
-            finished, value, error = _outcome(candidate, server.address, b"hello", DEADLINE)
+            finished, value, error, took = _outcome(candidate, server.address, b"hello", DEADLINE)
         require(
             finished,
             f"against {who}, request(..., deadline={DEADLINE}) was still waiting after "
@@ -282,13 +343,18 @@ def _check_request(candidate: Callable[..., object]) -> None:
             f"the deadline has passed; it "
             + (f"raised {error!r}." if error is not None else f"returned {value!r}."),
         )
+        require(
+            took <= DEADLINE + LATE,
+            f"against {who}, request(..., deadline={DEADLINE}) raised TimeoutError only after "
+            f"{took:.1f} s. {why}",
+        )
     with net.serve_tcp(_hang_up_halfway, name="nb05-q3-hang-up", timeout=4) as server:
-        finished, value, error = _outcome(candidate, server.address, b"hello", 3.0)
+        finished, value, error, _ = _outcome(candidate, server.address, b"hello", 3.0)
     require(
-        finished and error is not None and not isinstance(error, TimeoutError),
+        finished and isinstance(error, ConnectionError),
         "against a server that promises 20 bytes, sends 10 and closes, your function should "
-        "raise an error (ConnectionError, say) at once: recv returning b'' means no more bytes "
-        "will ever come. It "
+        "raise ConnectionError (or one of its subclasses) at once: recv returning b'' means no "
+        "more bytes will ever come. It "
         + (
             "was still waiting."
             if not finished
@@ -339,6 +405,44 @@ def _keeps_what_came(address: tuple[str, int], message: bytes, deadline: float =
         return data[HEADER.size :]
 
 
+def _clock_checked_between_recvs(
+    address: tuple[str, int], message: bytes, deadline: float = 2.0
+) -> bytes:
+    """A timeout of the whole deadline on each recv, and the clock checked between them: a recv
+    that starts just before the deadline overshoots it by up to a whole deadline."""
+    started = time.monotonic()
+    with socket.create_connection(address, timeout=deadline) as sock:
+        sock.sendall(HEADER.pack(len(message)) + message)
+        data = b""
+        while len(data) < HEADER.size or len(data) < HEADER.size + HEADER.unpack_from(data)[0]:
+            if time.monotonic() - started > deadline:
+                raise TimeoutError("deadline passed")
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed early")
+            data += chunk
+        return data[HEADER.size :]
+
+
+def _misspelled_error(address: tuple[str, int], message: bytes, deadline: float = 2.0) -> bytes:
+    """Right, except that its b'' branch names an error that does not exist, as a typo would
+    (`raise ConectionError(...)`): a NameError, not a ConnectionError."""
+    give_up = time.monotonic() + deadline
+    with socket.create_connection(address, timeout=deadline) as sock:
+        sock.sendall(HEADER.pack(len(message)) + message)
+        data = b""
+        while len(data) < HEADER.size or len(data) < HEADER.size + HEADER.unpack_from(data)[0]:
+            left = give_up - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("deadline passed")
+            sock.settimeout(left)
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise NameError("name 'ConectionError' is not defined")
+            data += chunk
+        return data[HEADER.size :]
+
+
 q3 = Exercise(
     "request frames a message, reads the whole reply and keeps to its deadline",
     _check_request,
@@ -352,5 +456,12 @@ q3 = Exercise(
         "return an incomplete reply.",
     ],
     solution=request,
-    wrong=[_one_recv, _no_timeout, _timeout_per_recv, _keeps_what_came],
+    wrong=[
+        _one_recv,
+        _no_timeout,
+        _timeout_per_recv,
+        _clock_checked_between_recvs,
+        _keeps_what_came,
+        _misspelled_error,
+    ],
 )

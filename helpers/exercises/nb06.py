@@ -1,11 +1,14 @@
-"""Exercises of notebook 06, HTTP by hand: parse a request strictly, build a response."""
+"""Exercises of notebook 06, HTTP by hand: parse a request strictly, build a response, read a
+chunked body."""
 
 from __future__ import annotations
 
+import io
 import re
 import socket
 from collections.abc import Callable
 from http import HTTPStatus
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import requests
@@ -31,6 +34,8 @@ def parse_request_line(line: str) -> tuple[str, str, str]:
         raise ValueError(f"bad target {target!r}")
     url = urlsplit(target)
     absolute_form = url.scheme in ("http", "https") and bool(url.hostname)
+    if absolute_form:
+        _ = url.port  # reading it raises ValueError unless the port is digits, 0 to 65535
     if not (target.startswith("/") or absolute_form or target == "*"):
         raise ValueError(f"bad target {target!r}")
     if not VERSION.fullmatch(version):
@@ -67,6 +72,10 @@ GOOD_LINES: dict[str, tuple[tuple[str, str, str], str]] = {
         ("GET", "https://example.com", "HTTP/1.1"),
         " A whole https URL is an absolute-form target too, even without a path.",
     ),
+    "GET http://127.0.0.1:8080/a HTTP/1.1": (
+        ("GET", "http://127.0.0.1:8080/a", "HTTP/1.1"),
+        " A URL may name a port after its host: digits, here 8080.",
+    ),
 }
 BAD_LINES = {
     "": "an empty line has no parts at all",
@@ -77,7 +86,9 @@ BAD_LINES = {
     "G\u00c9T / HTTP/1.1": "a token's letters are ASCII, and \u00c9 is not one",
     "GET index.html HTTP/1.1": "a target starts with '/', is a whole http(s) URL, or is '*'",
     "GET example.com/a HTTP/1.1": "a URL without its scheme is not an absolute-form target",
-    "GET ftp://example.com/a HTTP/1.1": "an absolute-form target is an http or https URL",
+    "GET ftp://example.com/a HTTP/1.1": (
+        "this exercise takes http or https URLs only (RFC 9112 allows any scheme: a policy)"
+    ),
     "GET http:// HTTP/1.1": "an absolute-form target names a host after the '//'",
     "GET / HTTP/one": "the version is HTTP/, a digit, a dot and a digit",
     "GET / http/1.1": "the name HTTP in the version is case-sensitive",
@@ -91,6 +102,7 @@ BAD_LINES = {
     "GET http://exa\tmple.com/ HTTP/1.1": (
         "a tab is not visible ASCII (and urllib.parse.urlsplit silently drops it)"
     ),
+    "GET http://example.com:abc/ HTTP/1.1": "a port, after the host's ':', is digits",
 }
 
 
@@ -164,7 +176,8 @@ q1 = Exercise(
         "str.isalpha() and str.isdigit() all accept letters and digits of other scripts.",
         "A target is visible ASCII, `[!-~]` in a regular expression, without '#'. Then three "
         "forms: origin-form starts with '/', asterisk-form is exactly '*', and for absolute-form "
-        "`urllib.parse.urlsplit(target)` gives its `.scheme` and its `.hostname`. The version "
+        "`urllib.parse.urlsplit(target)` gives its `.scheme` and its `.hostname`; reading its "
+        "`.port` raises ValueError for a port that is not digits (or is over 65535). The version "
         "is fixed text and two single digits: `re.fullmatch` with `[0-9]` does it.",
     ],
     solution=parse_request_line,
@@ -421,5 +434,282 @@ q3 = Exercise(
         _replacing(b"Content-Type:", b"Content-Type :"),
         _replacing(b"Connection:", b"Connection\t:"),
         _replacing(b"\r\nContent-Length:", b"\r\n Content-Length:"),
+    ],
+)
+
+
+HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]+")  # RFC 9112's HEXDIG, ASCII only; int(x, 16) takes more
+
+
+def read_chunked(stream, limit: int) -> bytes:  # stream: a binary file, as makefile("rb")
+    body = b""
+    while True:
+        line = stream.readline()
+        if not line.endswith(b"\r\n"):
+            raise ValueError(f"a chunk-size line ends with CRLF, not {line[-2:]!r}")
+        size_text = line[:-2].split(b";", 1)[0].rstrip(b" \t")  # drop any extension
+        if not re.fullmatch(rb"[0-9A-Fa-f]+", size_text):  # int(x, 16) would take more
+            raise ValueError(f"a chunk size is hexadecimal digits, not {size_text!r}")
+        size = int(size_text, 16)
+        if size == 0:
+            break  # the last chunk
+        if len(body) + size > limit:
+            raise ValueError(f"the body would be over {limit} bytes")
+        data = stream.read(size + 2)  # the chunk's data, then its CRLF
+        if len(data) < size + 2 or not data.endswith(b"\r\n"):
+            raise ValueError("a chunk's data is followed by CRLF")
+        body += data[:-2]
+    while (line := stream.readline()) != b"\r\n":  # trailer lines, up to the empty line
+        if not line.endswith(b"\r\n"):
+            raise ValueError("the stream ended before the empty line that ends the body")
+    return body
+
+
+NEXT_REQUEST = b"GET /next HTTP/1.1\r\nHost: x\r\n\r\n"  # after every body: it must stay unread
+# Each well-formed chunked body, the limit it is read with, and what it decodes to.
+GOOD_CHUNKED: list[tuple[bytes, int, bytes, str]] = [
+    (b"7\r\nhello, \r\n5\r\nworld\r\n0\r\n\r\n", 1024, b"hello, world", ""),
+    (b"0\r\n\r\n", 1024, b"", " An empty body is the last chunk alone."),
+    (
+        b"A\r\n0123456789\r\na\r\nabcdefghij\r\n0\r\n\r\n",
+        20,
+        b"0123456789abcdefghij",
+        " Sizes are hexadecimal, in either case (A and a are ten), and a body of exactly the"
+        " limit is allowed.",
+    ),
+    (
+        b"5;name=value\r\nhello\r\n5 ; x\r\nworld\r\n0;last\r\n\r\n",
+        1024,
+        b"helloworld",
+        " A size may be followed by an extension, from ';' (after optional spaces or tabs) to the"
+        " end of the line: ignore it.",
+    ),
+    (
+        b"5\r\n0\r\n\r\n\r\n0\r\n\r\n",
+        1024,
+        b"0\r\n\r\n",
+        " A chunk's data is any bytes, even ones that look like the last chunk: count them by the"
+        " size, never search for an end marker.",
+    ),
+    (
+        b"3\r\n\x00\xff\r\r\n000\r\nExpires: 0\r\nX-Check: abc\r\n\r\n",
+        1024,
+        b"\x00\xff\r",
+        " After the last chunk (any number of zeros) come trailer lines, up to the empty line:"
+        " read them all.",
+    ),
+    (b"00000004\r\nwiki\r\n0\r\n\r\n", 1024, b"wiki", " A size may have leading zeros."),
+]
+# Each malformed body (with its limit), and why it must raise ValueError. Nothing follows it: the
+# client sent that much and closed.
+BAD_CHUNKED: list[tuple[bytes, int, str]] = [
+    (
+        b"+5\r\nhello\r\n0\r\n\r\n",
+        1024,
+        "a size is hex digits only: int(text, 16) also takes a sign",
+    ),
+    (b"0x5\r\nhello\r\n0\r\n\r\n", 1024, "a size is hex digits only, without int()'s 0x prefix"),
+    (b" 5\r\nhello\r\n0\r\n\r\n", 1024, "a size is hex digits only: no space before them"),
+    (b"5_0\r\n" + b"x" * 80 + b"\r\n0\r\n\r\n", 1024, "a size is hex digits only: no underscore"),
+    (b"\r\nhello\r\n0\r\n\r\n", 1024, "a size has at least one digit"),
+    (b"g\r\nhello\r\n0\r\n\r\n", 1024, "g is not a hexadecimal digit"),
+    (b"5\nhello\r\n0\r\n\r\n", 1024, "a size line ends with \\r\\n, not a bare \\n"),
+    (b"5\r\nhelloXY0\r\n\r\n", 1024, "a chunk's data is followed by \\r\\n"),
+    (b"5\r\nhel", 1024, "the stream ended in the middle of a chunk"),
+    (b"5\r\nhello\r\n", 1024, "the stream ended before the last chunk"),
+    (b"0\r\nExpires: 0\r\n", 1024, "the stream ended before the empty line after the trailers"),
+    (b"0\r\n", 1024, "the stream ended before the empty line after the last chunk"),
+    (
+        b"4\r\nabcd\r\n4\r\nefgh\r\n4\r\nijkl\r\n0\r\n\r\n",
+        10,
+        "the body, 12 bytes, is over the limit of 10",
+    ),
+    (
+        b"ffffffffff\r\n" + b"x" * 64,
+        1024,
+        "a chunk of 0xffffffffff bytes (a terabyte) is over the limit of 1024",
+    ),
+]
+
+
+class _Wire(io.BytesIO):
+    """The bytes that follow a request head on a connection. Like a socket's file, whose read(n)
+    sets aside room for n bytes before any arrive, it takes no read larger than a body under
+    `limit` can need, and no read() to the end, which on a connection would wait for the client
+    to close. It notes the first such read in `misread` (a learner's code may catch the error)."""
+
+    def __init__(self, data: bytes, limit: int) -> None:
+        super().__init__(data)
+        self.limit = limit
+        self.misread = ""
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        if size is None or size < 0:
+            self.misread = (
+                "stream.read() without a size reads to the end of the stream: on a connection it "
+                "waits for the client to close, and it takes the next request too. Read each "
+                "chunk's size (and its \\r\\n) exactly, with read(n)"
+            )
+        elif size > self.limit + 2:
+            self.misread = (
+                f"stream.read({size}) was asked with a limit of {self.limit}: compare each size "
+                f"with the limit before you read the chunk (a socket's file sets aside room for "
+                f"all {size} bytes first)"
+            )
+        if self.misread:
+            raise MemoryError(self.misread)
+        return super().read(size)
+
+
+def _read_from_wire(
+    candidate: Callable[[BinaryIO, int], bytes], wire: bytes, limit: int, then: bytes = b""
+) -> tuple[_Wire, object]:
+    """The stream of `wire`, then `then`, after `candidate` read it, and what `candidate`
+    returned or the error it raised."""
+    stream = _Wire(wire + then, limit)
+    try:
+        got: object = candidate(stream, limit)
+    except (NotImplementedError, NotYet):
+        raise
+    except Exception as error:
+        got = error
+    require(not stream.misread, f"for the body {wire[:40]!r}, {stream.misread}.")
+    return stream, got
+
+
+def _check_read_chunked(candidate: Callable[[BinaryIO, int], bytes]) -> None:
+    require(callable(candidate), "the answer should be a function of (stream, limit).")
+    for wire, limit, expected, why in GOOD_CHUNKED:
+        stream, got = _read_from_wire(candidate, wire, limit, then=NEXT_REQUEST)
+        if isinstance(got, Exception):
+            raise NotYet(
+                f"for the well-formed body {wire!r} (limit {limit}), your code raised "
+                f"{type(got).__name__}: {got}.{why}"
+            )
+        require(
+            isinstance(got, bytes | bytearray) and bytes(got) == expected,
+            f"read_chunked gave {got!r} for the body {wire!r}; want {expected!r}.{why}",
+        )
+        left = stream.getvalue()[stream.tell() :]
+        require(
+            left == NEXT_REQUEST,
+            f"after the body {wire!r}, the stream should hold the next request, "
+            f"{NEXT_REQUEST!r}, and it holds {left!r}: read up to the empty line that ends the "
+            "body, and not one byte further.",
+        )
+    for wire, limit, why in BAD_CHUNKED:
+        _, got = _read_from_wire(candidate, wire, limit)
+        if isinstance(got, ValueError):
+            continue
+        if isinstance(got, Exception):
+            raise NotYet(
+                f"for the body {wire[:40]!r} (limit {limit}), your code raised "
+                f"{type(got).__name__}: {got}; it should raise ValueError: {why}."
+            )
+        raise NotYet(
+            f"read_chunked returned {got!r} for the body {wire[:40]!r} (limit {limit}); it "
+            f"should raise ValueError: {why}."
+        )
+    _check_over_loopback(candidate)
+
+
+def _check_over_loopback(candidate: Callable[[BinaryIO, int], bytes]) -> None:
+    """Serve `candidate` on a loopback port and post chunked bodies to it with requests, twice on
+    one connection: the second request is read only if the first body was read exactly."""
+
+    def echo_chunked(connection: socket.socket, address: tuple[str, int]) -> None:
+        with connection.makefile("rb") as stream:
+            while line := stream.readline(65536):  # a request line, or b"": the client left
+                while line not in (b"\r\n", b""):  # the headers, up to the empty line
+                    line = stream.readline(65536)
+                try:
+                    body, status = bytes(candidate(stream, 1 << 20)), b"200 OK"
+                except Exception as error:
+                    body, status = f"{type(error).__name__}: {error}".encode(), b"400 Bad Request"
+                head = b"HTTP/1.1 %s\r\nContent-Length: %d\r\n\r\n" % (status, len(body))
+                connection.sendall(head + body)
+
+    pieces = [[b"hello, ", b"world"], [b"a", b"\r\n0\r\n\r\n", b"x" * 300]]
+    server = net.serve_tcp(echo_chunked, name="nb06-q4-check", timeout=2)
+    with server, requests.Session() as session:
+        for sent in pieces:
+            try:
+                reply = session.post(server.url, data=iter(sent), timeout=2)
+            except requests.RequestException as error:
+                raise NotYet(f"posting a chunked body to your reader failed: {error}") from None
+            require(
+                reply.status_code == 200 and reply.content == b"".join(sent),
+                f"requests posted the chunks {sent!r} to a server that reads them with your "
+                f"function, which gave {reply.content!r}.",
+            )
+
+
+def _until_the_end_marker(stream: BinaryIO, limit: int) -> bytes:
+    """The smuggling demo's reader: everything up to the first b'0\\r\\n\\r\\n', with the sizes
+    dropped by hand."""
+    data, _, _ = stream.read().partition(b"0\r\n\r\n")
+    return b"".join(data.split(b"\r\n")[1::2])
+
+
+def _int_base_16(stream: BinaryIO, limit: int) -> bytes:
+    """Right but for the size, read by int(text, 16), which takes a sign, spaces, 0x and _."""
+    body = b""
+    while size := int(stream.readline().split(b";")[0], 16):
+        if len(body) + size > limit:
+            raise ValueError("too large")
+        data = stream.read(size + 2)
+        if not data.endswith(b"\r\n") or len(data) < size + 2:
+            raise ValueError("no CRLF")
+        body += data[:-2]
+    while stream.readline() not in (b"\r\n", b""):
+        pass
+    return body
+
+
+def _stopping_at_the_last_chunk(stream: BinaryIO, limit: int) -> bytes:
+    """Right but for the end: it returns after the last chunk's line, leaving the empty line
+    (and any trailers) to be read as the start of the next request."""
+    body = b""
+    while True:
+        line = stream.readline()
+        size_text = line[:-2].split(b";", 1)[0].rstrip(b" \t")
+        if not line.endswith(b"\r\n") or not HEX_DIGITS.fullmatch(size_text):
+            raise ValueError("bad size")
+        if (size := int(size_text, 16)) == 0:
+            return body
+        if len(body) + size > limit:
+            raise ValueError("too large")
+        data = stream.read(size + 2)
+        if len(data) < size + 2 or not data.endswith(b"\r\n"):
+            raise ValueError("no CRLF")
+        body += data[:-2]
+
+
+def _without_a_limit(stream: BinaryIO, limit: int) -> bytes:
+    """Right but for the limit, never compared with the body's size."""
+    return read_chunked(stream, 1 << 62)
+
+
+q4 = Exercise(
+    "read_chunked reads a chunked body exactly, and refuses a malformed one",
+    _check_read_chunked,
+    hints=[
+        "Loop: `line = stream.readline()`; it must end with b'\\r\\n'. The size is the text "
+        "before any ';', without the spaces or tabs before it; a regular expression such as "
+        "`rb'[0-9A-Fa-f]+'` with `fullmatch` says whether it is hex digits, and then "
+        "`int(text, 16)` reads it.",
+        "A size of 0 ends the chunks. Otherwise compare `len(body) + size` with `limit` first, "
+        "then `stream.read(size + 2)`: the data and its b'\\r\\n', which you check and drop. Too "
+        "few bytes means the stream ended early.",
+        "After the last chunk, keep reading lines until the one that is exactly b'\\r\\n' (the "
+        "lines before it are trailers, to be skipped); a line without b'\\r\\n' at its end, "
+        "b'' included, means the stream ended first.",
+    ],
+    solution=read_chunked,
+    wrong=[
+        _until_the_end_marker,
+        _int_base_16,
+        _stopping_at_the_last_chunk,
+        _without_a_limit,
     ],
 )
