@@ -312,7 +312,8 @@ class App:
 def read_request(connection: socket.socket) -> Request:
     """Read one HTTP/1.x request: the head up to the blank line, then `Content-Length` bytes.
 
-    The body is read before the `Host` check, so that a refused request leaves no unread bytes.
+    The body is read before the `Host` checks (none in HTTP/1.1, or more than one: 400), so that
+    a refused request leaves no unread bytes.
     """
     head, rest = _read_head(connection)
     request_line, *header_lines = head.decode("latin-1").split("\r\n")
@@ -326,6 +327,8 @@ def read_request(connection: socket.socket) -> Request:
     body = _read_body(connection, rest, _content_length(headers))
     if version == "HTTP/1.1" and "host" not in headers:  # RFC 9112, section 3.2: a 400
         raise RequestError("an HTTP/1.1 request must send a Host header")
+    if sum(line.partition(":")[0].lower() == "host" for line in header_lines) > 1:  # the same
+        raise RequestError("a request must send one Host header, not several")
     return Request.from_target(method, target, headers, body)
 
 

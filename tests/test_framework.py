@@ -391,6 +391,8 @@ def test_read_request_waits_for_pieces_that_arrive_late(pair: tuple[socket.socke
         (b"GET / HTTP/1.1\r\nHost: x\r\n", "before the end of the head"),
         (b"GET / HTTP/1.1\r\nContent-Length: 9\r\n\r\nabc", "ended after 3 of 9 bytes"),
         (b"GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", "must send a Host header"),  # RFC 9112, 3.2
+        (b"GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", "one Host header, not several"),
+        (b"GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", "one Host header, not several"),
     ],
 )
 def test_read_request_rejects_what_it_cannot_read(
