@@ -3736,6 +3736,43 @@ def _nb09_without_idna(url: str) -> bool:
     return bool(EXERCISES["nb09.q4"].reference(url))
 
 
+def _nb09_idna_2003_and_no_unquoting(url: str) -> bool:
+    """The reference before review 4: Python's "idna" codec, %-escapes and backslashes unread."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    from helpers.exercises import nb09
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018
+        if parts.scheme not in {"http", "https"} or not parts.hostname or parts.username:
+            return False
+        host = parts.hostname
+        if ":" in host:
+            v6 = ipaddress.IPv6Address(host)
+            return (v6.ipv4_mapped or v6).is_global
+        host = host.encode("idna").decode("ascii")
+        address = nb09.browser_ipv4(host)
+    except (ValueError, UnicodeError):
+        return False
+    if address is None:
+        return host.rstrip(".") != "localhost" and not host.rstrip(".").endswith(".localhost")
+    return address.is_global
+
+
+def _nb09_refuses_every_ip_literal(url: str) -> bool:
+    """A stricter policy than the table's: no IP address at all, public or not."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        ipaddress.ip_address(urlsplit(url).hostname or "")
+    except ValueError:
+        return bool(EXERCISES["nb09.q4"].reference(url))
+    return False
+
+
 def _nb09_raises_on_a_bad_port(url: str) -> bool:
     from urllib.parse import urlsplit
 
@@ -3764,6 +3801,8 @@ def test_nb09_accepts_other_correct_answers(key: str, answer: object) -> None:
         (_nb09_strict_ip_parsing, "'http://999.1.1.1/') returned True"),
         (_nb09_without_idna, "'http://ｌｏｃａｌｈｏｓｔ/') returned True"),
         (_nb09_raises_on_a_bad_port, "raised ValueError"),
+        (_nb09_idna_2003_and_no_unquoting, "'http://127.0.0.1\\\\admin') returned True"),
+        (_nb09_refuses_every_ip_literal, "'http://8.8.8.8/') returned False"),
         (lambda url: "yes", "return True or False"),
         (lambda url: False, "an ordinary public web page"),
     ],
@@ -3786,10 +3825,44 @@ def test_nb09_q4_reasons_do_not_give_the_method_away() -> None:
 
 
 def test_nb09_q4_table_is_what_the_project_validator_decides() -> None:
+    from helpers.exercises.nb09 import HELD_OUT, URL_TABLE
+
+    rows = URL_TABLE + HELD_OUT
+    assert len(rows) == len({url for url, _, _ in rows})
+    assert [_nb09_by_the_service(url) for url, _, _ in rows] == [s for _, s, _ in rows]
+
+
+def test_nb09_q4_held_out_rows_catch_an_answer_fitted_to_the_table() -> None:
     from helpers.exercises.nb09 import URL_TABLE
 
-    assert len(URL_TABLE) == len({url for url, _, _ in URL_TABLE})
-    assert [_nb09_by_the_service(url) for url, _, _ in URL_TABLE] == [s for _, s, _ in URL_TABLE]
+    fitted = {url: safe for url, safe, _ in URL_TABLE}
+    feedback = EXERCISES["nb09.q4"].evaluate(lambda url: fitted.get(url, True))
+    assert feedback.status is Status.NOT_YET
+    assert "'http://localhost\\\\x') returned True" in str(feedback), feedback
+
+
+def test_nb09_q2_counts_pairs_and_accepts_a_counter() -> None:
+    from collections import Counter
+
+    from helpers.exercises.nb09 import md5_prefix
+
+    def with_counter(urls: list[str], length: int) -> int:
+        counts = Counter(md5_prefix(url, length) for url in urls)
+        return sum(k * (k - 1) // 2 for k in counts.values())
+
+    def every_pair(urls: list[str], length: int) -> int:
+        codes = [md5_prefix(url, length) for url in urls]
+        return sum(a == b for i, a in enumerate(codes) for b in codes[i + 1 :])
+
+    for answer in (with_counter, every_pair):
+        assert EXERCISES["nb09.q2"].evaluate(answer).status is Status.CORRECT
+    wrong = EXERCISES["nb09.q2"].evaluate(EXERCISES["nb09.q2"].wrong[0])
+    assert "100 URLs and 2 characters" in str(wrong), wrong
+
+
+def test_nb09_q1_says_one_code_cannot_repeat() -> None:
+    feedback = EXERCISES["nb09.q1"].evaluate(lambda n, space: n / space)
+    assert "1 code cannot repeat, so the chance is 0" in str(feedback), feedback
 
 
 NB09 = Path(__file__).resolve().parent.parent / "notebooks" / "09_shortener_design.ipynb"

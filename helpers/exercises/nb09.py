@@ -6,7 +6,9 @@ import hashlib
 import ipaddress
 import math
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
+
+import idna
 
 from helpers.exercises import Exercise, answer_of, require
 
@@ -38,7 +40,12 @@ def _check_repeat_chance(candidate: Callable[[int, int], float]) -> None:
                 math.isclose(got, close, rel_tol=1e-3, abs_tol=1e-9)
                 for close in (want, _exact_repeat_chance(n, space))
             ),
-            f"repeat_chance({n}, {space}) returned {got!r}; expected about {abs(want):.6g}.",
+            f"repeat_chance({n}, {space}) returned {got!r}; "
+            + (
+                f"{n} code{'' if n == 1 else 's'} cannot repeat, so the chance is 0."
+                if n < 2
+                else f"expected about {abs(want):.6g}."
+            ),
         )
 
 
@@ -46,32 +53,47 @@ def md5_prefix(url: str, length: int) -> str:
     return hashlib.md5(url.encode()).hexdigest()[:length]
 
 
-def find_collision(length: int) -> tuple[str, str]:
-    seen: dict[str, str] = {}
-    number = 0
-    while True:
-        url = f"https://www.example.com/{number}"
+def colliding_pairs(urls: list[str], length: int) -> int:
+    by_code: dict[str, int] = {}
+    for url in urls:
         code = md5_prefix(url, length)
-        if code in seen:
-            return seen[code], url
-        seen[code] = url
-        number += 1
+        by_code[code] = by_code.get(code, 0) + 1
+    return sum(count * (count - 1) // 2 for count in by_code.values())
 
 
-def _check_find_collision(candidate: Callable[[int], tuple[str, str]]) -> None:
-    for length in (3, 4):
-        pair = candidate(length)
+def _check_colliding_pairs(candidate: Callable[[list[str], int], int]) -> None:
+    cases = [
+        (["https://a.example/", "https://b.example/"], 5, "two URLs with different codes"),
+        (
+            ["https://www.example.com/articles/92", "https://www.example.com/articles/134"],
+            5,
+            "the notebook's own collision",
+        ),
+        ([f"https://www.example.com/articles/{n}" for n in (92, 134, 3)], 5, "three URLs"),
+        ([f"https://site.example/{n}" for n in range(100)], 2, "100 URLs and 2 characters"),
+        ([f"https://shop.example/item?id={n}" for n in range(3000)], 4, "3,000 URLs"),
+        ([], 5, "an empty list"),
+    ]
+    for urls, length, what in cases:
+        got = answer_of(what, candidate, list(urls), length, who="colliding_pairs")
+        want = colliding_pairs(urls, length)
         require(
-            isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(u, str) for u in pair),
-            f"find_collision({length}) should return a tuple of two URL strings, not {pair!r}.",
+            isinstance(got, int) and not isinstance(got, bool),
+            f"colliding_pairs returned {got!r} for {what}; return a whole number.",
         )
-        first, second = pair
-        require(first != second, f"find_collision({length}) returned the same URL twice.")
         require(
-            md5_prefix(first, length) == md5_prefix(second, length),
-            f"for length {length}, {first!r} and {second!r} get the codes "
-            f"{md5_prefix(first, length)!r} and {md5_prefix(second, length)!r}.",
+            got == want,
+            f"for {what} (length {length}), colliding_pairs returned {got}; "
+            f"the right count is {want}.",
         )
+
+
+def _counts_repeated_urls_not_pairs(urls: list[str], length: int) -> int:
+    return len(urls) - len({md5_prefix(url, length) for url in urls})
+
+
+def _expected_pairs_instead(urls: list[str], length: int) -> int:
+    return round(len(urls) * (len(urls) - 1) / (2 * 16**length))
 
 
 ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -104,15 +126,15 @@ q1 = Exercise(
 )
 
 q2 = Exercise(
-    "find_collision finds two URLs whose MD5 digests start alike",
-    _check_find_collision,
+    "colliding_pairs counts the pairs of URLs that share a code",
+    _check_colliding_pairs,
     hints=[
-        "Generate URLs with a number in them, and remember each URL's code in a dict.",
-        "hashlib.md5(url.encode()).hexdigest()[:length] is the code; stop at the first code "
-        "that is already in the dict.",
+        "Count how many URLs get each code: a dict from code to count, or collections.Counter.",
+        "A code shared by k URLs makes k(k-1)/2 pairs: three URLs on one code are three pairs, "
+        "not two.",
     ],
-    solution=find_collision,
-    wrong=[lambda length: ("https://a.example/", "https://a.example/")],
+    solution=colliding_pairs,
+    wrong=[_counts_repeated_urls_not_pairs, _expected_pairs_instead],
 )
 
 q3 = Exercise(
@@ -161,6 +183,30 @@ URL_TABLE: tuple[tuple[str, bool, str], ...] = (
     ("http://0/", False, "reaches an address that is no public host"),
     ("http://ｌｏｃａｌｈｏｓｔ/", False, "opens the clicker's own machine"),
     ("http://１２７.０.０.１/", False, "opens the clicker's own machine"),
+    ("http://127.0.0.1\\admin", False, "opens the clicker's own machine"),
+    ("http://loc%61lhost/", False, "opens the clicker's own machine"),
+    ("http://127.0.0.1%2e/", False, "opens the clicker's own machine"),
+    ("https://straße.example/", True, "a public international name"),
+)
+
+# More rows of the same kinds, which the check also runs but the notebook does not print: an
+# answer must follow the browser's reading of a host, not the particular rows above.
+HELD_OUT: tuple[tuple[str, bool, str], ...] = (
+    ("http://localhost\\x", False, "opens the clicker's own machine"),
+    ("http://%6c%6f%63%61%6c%68%6f%73%74/", False, "opens the clicker's own machine"),
+    ("http://0x7f000001/", False, "opens the clicker's own machine"),
+    ("http://127.0.0.1./", False, "opens the clicker's own machine"),
+    ("http://127。0。0。1/", False, "opens the clicker's own machine"),
+    ("http://0xA9.254.169.254/", False, "reaches a machine's metadata service"),
+    ("http://[::ffff:a9fe:a9fe]/", False, "reaches a machine's metadata service"),
+    ("https://www.example.org/a%20b?q=%41", True, "an ordinary page with escapes in its path"),
+    ("https://1.1.1.1/", True, "a public IPv4 address"),
+    (
+        "https://ＷＷＷ.ＥＸＡＭＰＬＥ.ＯＲＧ/",
+        True,
+        "an ordinary public page, in full-width letters",
+    ),
+    ("https://xn--bcher-kva.example/", True, "a public international name"),
 )
 
 
@@ -210,18 +256,18 @@ def safe_to_shorten(url: str) -> bool:
         parts.port  # noqa: B018 (an impossible port raises ValueError)
     except ValueError:
         return False
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        return False
+    if parts.scheme not in {"http", "https"} or not parts.hostname or "\\" in url:
+        return False  # browsers read a backslash as '/', so it would move the host's end
     if parts.username is not None or parts.password is not None:
         return False
-    host = parts.hostname  # lower case, without the brackets of an IPv6 literal
+    host = unquote(parts.hostname)  # browsers decode %-escapes in a host: loc%61lhost
     address: ipaddress.IPv4Address | ipaddress.IPv6Address | None
     try:
         if ":" in host:
             address = ipaddress.IPv6Address(host)
             address = address.ipv4_mapped or address
-        else:
-            host = host.encode("idna").decode("ascii")  # the name the browser will look up
+        else:  # the name the browser will look up (UTS #46, as browsers map names)
+            host = idna.encode(host, uts46=True, transitional=False).decode("ascii")
             address = browser_ipv4(host)
     except (ValueError, UnicodeError):
         return False
@@ -232,7 +278,7 @@ def safe_to_shorten(url: str) -> bool:
 
 
 def _check_safe_to_shorten(candidate: Callable[[str], bool]) -> None:
-    for url, safe, what in URL_TABLE:
+    for url, safe, what in URL_TABLE + HELD_OUT:
         got = answer_of(f"{url!r}", candidate, url, who="safe_to_shorten")
         require(
             isinstance(got, bool),
@@ -281,8 +327,12 @@ q4 = Exercise(
         "A browser reads a host that ends in a number as an IPv4 address written as 1 to 4 "
         "numbers, and each number may be decimal, octal (a leading 0) or hex (0x). "
         "ipaddress.IPv4Address also accepts one int.",
-        "Before judging a name, turn it into what the browser will send: "
-        "host.encode('idna') maps full-width letters and digits to ASCII. "
+        "Before judging a name, turn it into what the browser will look up: browsers decode "
+        "%-escapes in a host (urllib.parse.unquote), then map it with UTS #46, "
+        "non-transitional: idna.encode(host, uts46=True, transitional=False) turns "
+        "full-width letters and digits into ASCII and keeps 'ß' (Python's own "
+        "host.encode('idna') is the older mapping, which turns 'ß' into 'ss'). "
+        "A backslash is a '/' to a browser: refuse it. "
         "And `parts.port` raises ValueError for a port no browser can use.",
     ],
     solution=safe_to_shorten,

@@ -7,8 +7,9 @@ link-local or reserved address, written as an IP literal or as a local name like
 
 The target is never fetched and its name never resolved: the shortener only answers with a
 redirect, so it cannot be used to reach into the network it runs in (no SSRF). Internationalised
-host names are stored in their ASCII (punycode) form, which is what a browser will visit and
-what the preview page shows.
+host names are stored in their ASCII (punycode) form, mapped as browsers map them (UTS #46,
+non-transitional, as the WHATWG URL standard asks): `straße.example` is `xn--strae-oqa.example`,
+the name a browser will visit, not `strasse.example` as Python's own IDNA 2003 codec would say.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import ipaddress
 import re
 from collections.abc import Collection
 from urllib.parse import SplitResult, quote, urlsplit
+
+import idna
 
 MAX_URL_LENGTH = 2048
 ALLOWED_SCHEMES = frozenset({"http", "https"})
@@ -75,8 +78,8 @@ def normalize_host(host: str) -> str:
     if ":" in host:
         return _parse_ip(host, version=6).compressed
     try:
-        ascii_host = host.encode("idna").decode("ascii").lower()
-    except UnicodeError as error:
+        ascii_host = to_ascii_host(host)
+    except UnicodeError as error:  # idna.IDNAError is a UnicodeError
         raise InvalidURL(f"the host {host!r} is not a valid domain name") from error
     labels = _bare(ascii_host).split(".")
     if NUMERIC_LABEL.fullmatch(labels[-1]):
@@ -84,6 +87,22 @@ def normalize_host(host: str) -> str:
     if len(_bare(ascii_host)) > 253 or not all(HOST_LABEL.fullmatch(label) for label in labels):
         raise InvalidURL(f"the host {host!r} is not a valid domain name")
     return ascii_host
+
+
+def to_ascii_host(host: str) -> str:
+    """The ASCII name a browser looks up for `host`: UTS #46 mapping, non-transitional.
+
+    The mapping folds case and full-width forms ('ＥＸＡＭＰＬＥ' is 'example', '。' is '.') and
+    keeps 'ß' and 'ς' (transitional mapping, like Python's "idna" codec, would turn 'ß' into 'ss'
+    and so name another site). Non-ASCII labels become punycode ('xn--...'); ASCII labels are left
+    for the caller's own checks, since browsers also accept names such as 'a_b.example'.
+    Raises UnicodeError (idna.IDNAError) for a name no browser would accept.
+    """
+    mapped = idna.uts46_remap(host, std3_rules=False, transitional=False)
+    return ".".join(
+        label.lower() if label.isascii() else idna.alabel(label).decode("ascii")
+        for label in mapped.split(".")
+    )
 
 
 def is_private_host(host: str) -> bool:

@@ -32,6 +32,12 @@ from .support import relaxed
         ("https://8.8.8.8/dns", "https://8.8.8.8/dns"),
         ("https://[2001:4860:4860::8888]/", "https://[2001:4860:4860::8888]/"),
         ("https://www.example.com./", "https://www.example.com./"),
+        # UTS #46 non-transitional, as browsers map names: 'ß' and 'ς' are kept, not folded.
+        ("https://straße.example/", "https://xn--strae-oqa.example/"),
+        ("https://STRASSE.example/", "https://strasse.example/"),
+        ("https://faß.de/", "https://xn--fa-hia.de/"),
+        ("https://ＢÜＣＨＥＲ。example/", "https://xn--bcher-kva.example/"),
+        ("https://xn--strae-oqa.example/", "https://xn--strae-oqa.example/"),
     ],
 )
 def test_accepted_urls_and_their_canonical_form(url: str, canonical: str) -> None:
@@ -105,6 +111,7 @@ PRIVATE_TARGETS = [
     "http://[::ffff:127.0.0.1]/",
     "http://[::ffff:10.0.0.1]/",
     "http://ｌｏｃａｌｈｏｓｔ/",
+    "http://127。0。0。1/",
 ]
 
 
@@ -132,6 +139,13 @@ def test_links_to_the_shortener_itself_are_refused(url: str) -> None:
 def test_an_ip_literal_of_the_shortener_itself_is_a_loop() -> None:
     with pytest.raises(InvalidURL, match="loop"):
         normalize_url("http://127.0.0.1:9000/x", own_hosts={"127.0.0.1"}, allow_private=True)
+
+
+def test_international_names_are_mapped_as_browsers_map_them() -> None:
+    """Python's own "idna" codec (IDNA 2003, transitional) would send 'straße' to 'strasse'."""
+    assert "straße.example".encode("idna") == b"strasse.example"
+    assert normalize_url("https://straße.example/") != normalize_url("https://strasse.example/")
+    assert normalize_url("https://straße.example/").startswith("https://xn--strae-oqa.example/")
 
 
 def test_is_private_host_on_names_and_addresses() -> None:
