@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import re
 import socket
 import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
 from helpers.net import serve_tcp
 
 ROOT = Path(__file__).resolve().parent.parent
-PIN = re.compile(r"^\s*([A-Za-z0-9_.\-\[\]]+?)(\[[^\]]*\])?\s*==\s*([^\s;#]+)")
 
 
 @dataclass(frozen=True)
@@ -28,11 +30,17 @@ class Check:
 
 
 def pinned_versions(requirements: Path = ROOT / "requirements.txt") -> dict[str, str]:
-    """The `name==version` pins of a requirements file, by package name."""
-    pins = {}
+    """The `name==version` pins of a requirements file, by name in pip's canonical form (notebook
+    00 teaches both); comments, options such as `-e .` and unpinned lines are passed over."""
+    pins: dict[str, str] = {}
     for line in requirements.read_text().splitlines():
-        if match := PIN.match(line):
-            pins[match.group(1).lower()] = match.group(3)
+        text = line.partition("#")[0].strip()
+        if not text or text.startswith("-"):
+            continue
+        requirement = Requirement(text)
+        exact = [spec.version for spec in requirement.specifier if spec.operator == "=="]
+        if len(exact) == 1:
+            pins[canonicalize_name(requirement.name)] = exact[0]
     return pins
 
 
@@ -62,7 +70,7 @@ def check_packages(requirements: Path = ROOT / "requirements.txt") -> Check:
             installed = metadata.version(name)
         except metadata.PackageNotFoundError:
             installed = "missing"
-        if installed != wanted:
+        if installed == "missing" or Version(installed) != Version(wanted):  # 3.1 is 3.1.0
             wrong.append(f"{name} {installed} (want {wanted})")
     detail = (
         "every pinned package at its pinned version"
