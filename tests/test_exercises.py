@@ -2048,7 +2048,22 @@ def _nb08_list_converter_with_its_own_regex() -> type:
             return [item for item in value.split(",")]
 
         def to_url(self, value: list[str]) -> str:
-            return ",".join(str(item) for item in value)
+            from urllib.parse import quote
+
+            return ",".join(quote(str(item)) for item in value)
+
+    return ListConverter
+
+
+def _nb08_list_converter_quoting_the_joined_text() -> type:
+    from werkzeug.routing import BaseConverter
+
+    class ListConverter(BaseConverter):
+        def to_python(self, value: str) -> list[str]:
+            return value.split(",")
+
+        def to_url(self, value: list[str]) -> str:
+            return super().to_url(",".join(value))  # BaseConverter's quoting keeps the commas
 
     return ListConverter
 
@@ -2219,6 +2234,7 @@ def _nb08_task_with_a_415() -> Any:
         ("nb08.q1", _nb08_counts_in_a_dict_from_the_status_line),
         ("nb08.q1", _nb08_counts_with_a_strong_signal),
         ("nb08.q2", _nb08_list_converter_with_its_own_regex()),
+        ("nb08.q2", _nb08_list_converter_quoting_the_joined_text()),
         ("nb08.q3", _nb08_json_errors_with_jsonify),
         ("nb08.q3", _nb08_json_errors_with_a_description),
         ("nb08.q3", _nb08_json_errors_in_lower_case),
@@ -2434,6 +2450,173 @@ def test_nb08_q4_wrong_answers_fail_for_their_own_reason() -> None:
     assert "raised TypeError" in reasons[0]
     assert "an object whose task is a number" in reasons[1]
     assert "for broken JSON" in reasons[2]
+
+
+def _nb08_counter_app_with_a_blueprint(config: Any = None) -> Any:
+    from flask import Blueprint, Flask, current_app
+
+    counter = Blueprint("counter", __name__)
+
+    @counter.get("/hello")
+    def hello() -> Any:
+        return {"greeting": current_app.config["GREETING"]}
+
+    @counter.post("/visits")
+    def visit() -> Any:
+        current_app.extensions["visits"] += 1
+        return {"visits": current_app.extensions["visits"]}
+
+    app = Flask(__name__)
+    app.config.from_mapping({"GREETING": "Hello", **(config or {})})
+    app.extensions["visits"] = 0
+    app.register_blueprint(counter)
+    return app
+
+
+def _nb08_test_with_helpers(create_counter_app: Any) -> None:
+    def visits(client: Any) -> Any:
+        return client.post("/visits").get_json()["visits"]
+
+    apps = [create_counter_app({"TESTING": True}) for _ in range(2)]
+    clients = [app.test_client() for app in apps]
+    assert [visits(clients[0]), visits(clients[0]), visits(clients[1])] == [1, 2, 1]
+    for greeting in ["Hola", "Hello"]:
+        config = {"GREETING": greeting} if greeting != "Hello" else None
+        answer = create_counter_app(config).test_client().get("/hello")
+        assert answer.get_json()["greeting"] == greeting
+
+
+def _nb08_counter_app(config: Any, visits: list[int], status: int = 200) -> Any:
+    """A counter app whose count lives in `visits` and whose visits answer `status`."""
+    from flask import Flask
+
+    app = Flask(__name__)
+    app.config.update({"GREETING": "Hello", **(config or {})})
+
+    @app.get("/hello")
+    def hello() -> Any:
+        return {"greeting": app.config["GREETING"]}
+
+    @app.post("/visits")
+    def visit() -> Any:
+        visits[0] += 1
+        return {"visits": visits[0]}, status
+
+    return app
+
+
+_NB08_SHARED_VISITS = [0]
+
+
+def _nb08_counter_app_with_a_shared_count(config: Any = None) -> Any:
+    return _nb08_counter_app(config, _NB08_SHARED_VISITS)
+
+
+def _nb08_counter_app_keeping_testing_only(config: Any = None) -> Any:
+    app = _nb08_counter_app(None, [0])
+    app.testing = bool((config or {}).get("TESTING"))
+    return app
+
+
+_NB08_DEFAULTS: dict[str, Any] = {}
+
+
+def _nb08_counter_app_with_leaky_defaults(config: Any = None) -> Any:
+    _NB08_DEFAULTS.update(config or {})
+    return _nb08_counter_app(dict(_NB08_DEFAULTS), [0])
+
+
+def _nb08_counter_app_answering_201(config: Any = None) -> Any:
+    return _nb08_counter_app(config, [0], status=201)
+
+
+def _nb08_counter_app_answering_404(config: Any = None) -> Any:
+    return _nb08_counter_app(config, [0], status=404)
+
+
+def _nb08_test_counting_from_zero(create_counter_app: Any) -> None:
+    client = create_counter_app({"TESTING": True}).test_client()
+    assert client.post("/visits").get_json() == {"visits": 0}
+
+
+def _nb08_counter_app_with_an_extra_route(config: Any = None) -> Any:
+    app = _nb08_counter_app_with_a_blueprint(config)
+    app.add_url_rule("/extra", "extra", lambda: "extra")
+    return app
+
+
+def _nb08_test_of_the_extra_route(create_counter_app: Any) -> None:
+    from helpers.exercises.nb08 import test_counter_apps
+
+    test_counter_apps(create_counter_app)
+    assert create_counter_app().test_client().get("/extra").status_code == 200
+
+
+def _nb08_test_without_a_plain_app(create_counter_app: Any) -> None:
+    first = create_counter_app({"TESTING": True}).test_client()
+    second = create_counter_app({"TESTING": True, "GREETING": "Bonjour"}).test_client()
+    assert first.post("/visits").get_json() == {"visits": 1}
+    assert second.post("/visits").get_json() == {"visits": 1}
+    assert second.get("/hello").get_json() == {"greeting": "Bonjour"}
+
+
+def _nb08_test_without_a_greeting(create_counter_app: Any) -> None:
+    first = create_counter_app({"TESTING": True}).test_client()
+    second = create_counter_app({"TESTING": True}).test_client()
+    assert first.post("/visits").get_json() == {"visits": 1}
+    assert second.post("/visits").get_json() == {"visits": 1}
+    assert create_counter_app().test_client().get("/hello").get_json() == {"greeting": "Hello"}
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (_nb08_counter_app_with_a_blueprint, _nb08_test_with_helpers),
+        (_nb08_counter_app_with_a_blueprint, EXERCISES["nb08.q5"].reference[1]),
+        (EXERCISES["nb08.q5"].reference[0], _nb08_test_with_helpers),
+        (_nb08_counter_app_answering_201, EXERCISES["nb08.q5"].reference[1]),
+    ],
+)
+def test_nb08_q5_accepts_other_correct_answers(answer: object) -> None:
+    feedback = EXERCISES["nb08.q5"].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (_nb08_counter_app_with_a_blueprint, "pass both functions"),
+        ((_nb08_counter_app_with_a_shared_count, None), "pass both functions"),
+        ((_nb08_counter_app_with_a_shared_count, _nb08_test_with_helpers), "counts its own"),
+        ((_nb08_counter_app_keeping_testing_only, _nb08_test_with_helpers), "overrides the"),
+        ((_nb08_counter_app_with_leaky_defaults, _nb08_test_with_helpers), "reached the defaults"),
+        ((_nb08_counter_app_answering_404, _nb08_test_with_helpers), 'answered ["404 {'),
+        ((_nb08_counter_app_with_a_blueprint, _nb08_test_counting_from_zero), "your own factory"),
+        ((_nb08_counter_app_with_an_extra_route, _nb08_test_of_the_extra_route), "a correct"),
+        (
+            (_nb08_counter_app_with_a_blueprint, _nb08_test_without_a_plain_app),
+            "keeps the config of one app for the apps built after it",
+        ),
+        (
+            (_nb08_counter_app_with_a_blueprint, _nb08_test_without_a_greeting),
+            "ignores its config",
+        ),
+    ],
+)
+def test_nb08_q5_says_why_an_answer_is_wrong(answer: object, reason: str) -> None:
+    _NB08_SHARED_VISITS[0] = 0
+    _NB08_DEFAULTS.clear()
+    feedback = EXERCISES["nb08.q5"].evaluate(answer)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert reason in feedback.message, feedback.message
+
+
+def test_nb08_q5_solution_shows_the_factory_and_the_test(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    EXERCISES["nb08.q5"].solution()
+    out = capsys.readouterr().out
+    assert "def create_counter_app(" in out and "def test_counter_apps(" in out
 
 
 # --- Notebook 07: other correct answers, and the reasons the checks give for wrong ones.

@@ -12,7 +12,16 @@ from flask import Flask, Response, abort, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter, Map
 
-from helpers.exercises import Exercise, NotYet, require
+from helpers.exercises import (
+    Exercise,
+    NotYet,
+    answer_of,
+    check_test,
+    failure_of,
+    require,
+    solutions_withheld,
+    source_of,
+)
 
 # q1: a hook that counts the answers per endpoint and status
 
@@ -189,13 +198,15 @@ q1 = Exercise(
 class ListConverter(BaseConverter):
     """`<list:names>` matches `a,b,c` and hands the view `["a", "b", "c"]`."""
 
-    regex = r"[^/]+"
-
     def to_python(self, value: str) -> list[str]:
         return value.split(",")
 
     def to_url(self, value: list[str]) -> str:
         return ",".join(BaseConverter.to_url(self, item) for item in value)
+
+
+# Names that a URL cannot carry as they are: url_for must quote them, and the view get them back.
+_AWKWARD_NAMES = ["a b", "why?", "no#3", "café"]
 
 
 def _check_list_converter(candidate: type[BaseConverter]) -> None:
@@ -235,7 +246,17 @@ def _check_list_converter(candidate: type[BaseConverter]) -> None:
     require(status == 404, f"GET /hello/ada/bo gave {status}; a slash ends the parameter (404).")
     with app.test_request_context():
         built = url_for("hello", names=["x", "y"])
+        quoted = url_for("hello", names=_AWKWARD_NAMES)
     require(built == "/hello/x,y", f"url_for('hello', names=['x', 'y']) built {built!r}.")
+    response = client.get(quoted)
+    got = response.get_json(silent=True)
+    require(
+        response.status_code == 200 and got == {"names": _AWKWARD_NAMES},
+        f"url_for('hello', names={_AWKWARD_NAMES}) built {quoted!r}, and GET of it gave "
+        f"{response.status_code} {got}: a space, a `?` or a `#` must be quoted (`%20`, `%3F`, "
+        "`%23`), or the URL means something else. The default converter's to_url quotes one "
+        "value; quote each name.",
+    )
 
 
 class _ListConverterWithoutToUrl(BaseConverter):
@@ -252,17 +273,29 @@ class _ListConverterWithoutToPython(BaseConverter):
         return ",".join(value)
 
 
+class _ListConverterWithoutQuoting(BaseConverter):
+    """Wrong: a name with a space or a `?` goes into the URL as it is."""
+
+    def to_python(self, value: str) -> list[str]:
+        return value.split(",")
+
+    def to_url(self, value: list[str]) -> str:
+        return ",".join(value)
+
+
 q2 = Exercise(
     "a custom converter for comma-separated lists",
     _check_list_converter,
     hints=[
         "Subclass `werkzeug.routing.BaseConverter`. Its `regex` says what the parameter may match; "
-        "the default, `[^/]+`, stops at a slash, which is what you want.",
+        "the one it inherits, `[^/]+`, stops at a slash, which is what you want: set none.",
         "`to_python(self, value)` turns the URL text into the view's argument (split on commas); "
         "`to_url(self, value)` does the reverse for `url_for` (join with commas).",
+        "`BaseConverter.to_url(self, name)` quotes one name as the default converter does (a space "
+        "becomes `%20`, a `?` `%3F`) and leaves commas alone: join the quoted names.",
     ],
     solution=ListConverter,
-    wrong=[_ListConverterWithoutToUrl, _ListConverterWithoutToPython],
+    wrong=[_ListConverterWithoutToUrl, _ListConverterWithoutToPython, _ListConverterWithoutQuoting],
 )
 
 
@@ -434,8 +467,9 @@ q3 = Exercise(
         "werkzeug.exceptions, and a handler registered for a class also handles its subclasses.",
         "A 405 carries a header that a dict you build yourself lacks. Which response has it "
         "already, and what would you change in it to make it JSON?",
-        "For the 500: read Flask's `handle_exception` (`inspect.getsource(Flask.handle_exception)`)"
-        " to see what an exception that no handler catches becomes before Flask answers it.",
+        "For the 500: section 12 showed what an exception that no view catches becomes before "
+        "Flask looks for a handler, and which handlers it then asks (Flask's own code: "
+        "`inspect.getsource(Flask.handle_exception)`). What must that handler leave out?",
     ],
     solution=register_json_errors,
     wrong=[
@@ -564,5 +598,230 @@ q4 = Exercise(
         _add_task_trusting_the_body,
         _add_task_without_a_type_check,
         _add_task_with_flask_html_errors,
+    ],
+)
+
+
+# q5: an application factory, and a pytest-style test that the check runs
+
+
+def create_counter_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """A new app: `GET /hello` greets with its GREETING, `POST /visits` counts this app's visits."""
+    app = Flask(__name__)
+    app.config.from_mapping(GREETING="Hello")
+    app.config.update(config or {})
+    visits = [0]  # this app's own count: a new list for every app the factory builds
+
+    @app.get("/hello")
+    def hello() -> dict[str, str]:
+        return {"greeting": app.config["GREETING"]}
+
+    @app.post("/visits")
+    def visit() -> dict[str, int]:
+        visits[0] += 1
+        return {"visits": visits[0]}
+
+    return app
+
+
+def test_counter_apps(create_counter_app: Callable[..., Flask]) -> None:
+    first = create_counter_app({"TESTING": True}).test_client()
+    assert first.post("/visits").get_json() == {"visits": 1}
+    assert first.post("/visits").get_json() == {"visits": 2}
+    french = create_counter_app({"TESTING": True, "GREETING": "Bonjour"}).test_client()
+    assert french.post("/visits").get_json() == {"visits": 1}, "each app counts its own visits"
+    assert french.get("/hello").get_json() == {"greeting": "Bonjour"}
+    plain = create_counter_app().test_client()
+    assert plain.get("/hello").get_json() == {"greeting": "Hello"}, "no config: the default"
+
+
+Factory = Callable[..., Flask]
+
+
+def _counter_factory(*, shared: bool, uses_config: bool, keeps_config: bool) -> Factory:
+    """A factory like create_counter_app, with the bugs asked for (each call, fresh state)."""
+    defaults = {"GREETING": "Hello"}
+    shared_visits = [0]
+
+    def create(config: Mapping[str, Any] | None = None) -> Flask:
+        app = Flask(__name__)
+        if keeps_config:
+            defaults.update(
+                config or {}
+            )  # the bug: one app's config becomes the next one's default
+        app.config.from_mapping(defaults)
+        if uses_config and not keeps_config:
+            app.config.update(config or {})
+        visits = shared_visits if shared else [0]
+
+        @app.get("/hello")
+        def hello() -> dict[str, str]:
+            return {"greeting": app.config["GREETING"]}
+
+        @app.post("/visits")
+        def visit() -> dict[str, int]:
+            visits[0] += 1
+            return {"visits": visits[0]}
+
+        return app
+
+    return create
+
+
+def _broken_factories() -> list[tuple[Factory, str]]:
+    return [
+        (
+            _counter_factory(shared=True, uses_config=True, keeps_config=False),
+            "shares one count among all its apps (a second app's first visit goes on from the "
+            "first app's count): build two apps, visit both, and check that each counts from 1",
+        ),
+        (
+            _counter_factory(shared=False, uses_config=False, keeps_config=False),
+            "ignores its config (an app built with {'GREETING': 'Bonjour'} still says Hello): "
+            "build one with another GREETING and check its greeting",
+        ),
+        (
+            _counter_factory(shared=False, uses_config=True, keeps_config=True),
+            "keeps the config of one app for the apps built after it (after an app with "
+            "{'GREETING': 'Bonjour'}, create_counter_app() greets with Bonjour too): after such an "
+            "app, build one without config and check that it says Hello",
+        ),
+    ]
+
+
+def _answer(client: Any, method: str, path: str, where: str) -> Any:
+    """The JSON of one request to a learner's app; an exception in it becomes a NotYet."""
+    try:
+        response = client.open(path, method=method)
+    except (NotImplementedError, NotYet):
+        raise
+    except Exception as error:
+        raise NotYet(
+            f"{method} {path} on {where} raised {type(error).__name__}: {error}."
+        ) from error
+    got = response.get_json(silent=True)
+    return got if 200 <= response.status_code < 300 else f"{response.status_code} {got}"
+
+
+def _build(factory: Factory, *config: Mapping[str, Any]) -> Flask:
+    """`factory(*config)`, required to be a Flask app."""
+    call = f"create_counter_app({', '.join(map(repr, config))})"
+    app = answer_of(call, factory, *config)
+    require(isinstance(app, Flask), f"{call} returned {app!r}; return the Flask app it builds.")
+    return app  # type: ignore[no-any-return]
+
+
+def _check_factory(factory: Factory) -> None:
+    """The learner's factory: apps with the two routes, config applied, each app its own."""
+    app = _build(factory, {"TESTING": True})
+    require(
+        app.testing,
+        "create_counter_app({'TESTING': True}) built an app whose TESTING is off: put the config "
+        "it is given into app.config (app.config.update(config)).",
+    )
+    where = "the app of create_counter_app({'TESTING': True})"
+    first = app.test_client()
+    got = _answer(first, "GET", "/hello", where)
+    require(
+        got == {"greeting": "Hello"},
+        f"GET /hello on {where} answered {got!r}; expected {{'greeting': 'Hello'}}.",
+    )
+    counts = [_answer(first, "POST", "/visits", where) for _ in range(2)]
+    require(
+        counts == [{"visits": 1}, {"visits": 2}],
+        f"two POST /visits on {where} answered "
+        f"{counts}; expected {{'visits': 1}} then {{'visits': 2}}.",
+    )
+    config = {"TESTING": True, "GREETING": "Bonjour"}
+    french = _build(factory, config).test_client()
+    where = f"the app of create_counter_app({config})"
+    got = _answer(french, "GET", "/hello", where)
+    require(
+        got == {"greeting": "Bonjour"},
+        f"GET /hello on {where} answered {got!r}: the config it is given overrides the defaults.",
+    )
+    got = _answer(french, "POST", "/visits", where)
+    require(
+        got == {"visits": 1},
+        f"the first POST /visits on a second app answered {got!r}: each "
+        "app counts its own visits, from 1 (keep the count inside the factory, one per app).",
+    )
+    got = _answer(first, "POST", "/visits", "the first app")
+    require(
+        got == {"visits": 3},
+        f"the first app's third visit answered {got!r}, not "
+        "{'visits': 3}: a second app changed the first one's count.",
+    )
+    plain = _build(factory).test_client()
+    got = _answer(plain, "GET", "/hello", "the app of create_counter_app()")
+    require(
+        got == {"greeting": "Hello"},
+        f"after an app with GREETING Bonjour, "
+        f"create_counter_app() greets with {got!r}: one app's config reached the defaults of "
+        "the next (a module-level dict that config updates?).",
+    )
+
+
+def _check_factory_and_test(answer: Any) -> None:
+    require(
+        isinstance(answer, tuple) and len(answer) == 2 and all(map(callable, answer)),
+        "pass both functions, the factory and the test: "
+        "q5.check((create_counter_app, test_counter_apps)).",
+    )
+    factory, test = answer
+    _check_factory(factory)
+    advice = "Use only what the exercise asks of the apps: GET /hello, POST /visits and the config."
+    failure = failure_of(test, factory)
+    require(not failure, f"your test fails against your own factory ({failure}). {advice}")
+    check_test(test, create_counter_app, _broken_factories(), name="factory", advice=advice)
+
+
+class _FactoryAndTest(Exercise):
+    """An exercise whose answer is a pair, the factory and its test: the solution shows both."""
+
+    def solution(self) -> None:
+        if solutions_withheld():
+            print(f"The solution to '{self.title}' is withheld in this copy of the course.")
+            return
+        print(f"One solution to '{self.title}':\n")
+        parts = self.reference
+        assert isinstance(parts, tuple)
+        print("\n\n\n".join(source_of(part) for part in parts))
+
+
+def _test_that_checks_nothing(create_counter_app: Factory) -> None:
+    """Wrong: builds an app and sends a request, but asserts nothing."""
+    create_counter_app({"TESTING": True}).test_client().post("/visits")
+
+
+def _test_of_one_app(create_counter_app: Factory) -> None:
+    """Wrong: one app only, so a count shared by all the apps passes."""
+    client = create_counter_app({"TESTING": True, "GREETING": "Bonjour"}).test_client()
+    assert client.get("/hello").get_json() == {"greeting": "Bonjour"}
+    assert client.post("/visits").get_json() == {"visits": 1}
+
+
+_SHARED_COUNT = _counter_factory(shared=True, uses_config=True, keeps_config=False)
+_CONFIG_IGNORED = _counter_factory(shared=False, uses_config=False, keeps_config=False)
+
+
+q5 = _FactoryAndTest(
+    "an application factory, and a test that catches its broken versions",
+    _check_factory_and_test,
+    hints=[
+        "Inside create_counter_app: `app = Flask(__name__)`, the default "
+        "`app.config.from_mapping(GREETING='Hello')`, then `app.config.update(config or {})`, "
+        "and the two views. A count kept inside the factory (a list, or app.extensions) is a new "
+        "one for every app; a count at module level is shared by them all.",
+        "The test gets the factory as its argument. Build apps with it, take each one's "
+        "`test_client()`, and assert on `.get_json()`: two apps each counting from 1, an app "
+        "built with another GREETING, then an app built without config that must say Hello.",
+    ],
+    solution=(create_counter_app, test_counter_apps),
+    wrong=[
+        (create_counter_app, _test_that_checks_nothing),
+        (create_counter_app, _test_of_one_app),
+        (_SHARED_COUNT, test_counter_apps),
+        (_CONFIG_IGNORED, test_counter_apps),
     ],
 )
