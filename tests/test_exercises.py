@@ -3152,6 +3152,50 @@ def _replay(
         connection.sendall(replay.makefile("rb").read())
 
 
+def _careful_reading_the_head_exactly(connection: socket.socket, address: object) -> None:
+    """Right: one byte at a time up to the blank line, so nothing past the head is taken; a
+    chunked body it refuses stays unread, which the task allows."""
+    from helpers.exercises.nb07 import dispatch, to_http
+    from helpers.framework import Request, make_response
+
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        byte = connection.recv(1)
+        if not byte:
+            return
+        head += byte
+    request_line, *lines = head[:-4].decode("latin-1").split("\r\n")
+    headers = {name.strip().lower(): value.strip() for name, _, value in
+               (line.partition(":") for line in lines)}  # fmt: skip
+    parts, length = request_line.split(" "), headers.get("content-length", "0")
+    if len(parts) != 3 or parts[2] not in ("HTTP/1.0", "HTTP/1.1"):
+        refusal = 400
+    elif "transfer-encoding" in headers:
+        refusal = 501
+    elif not (length.isascii() and length.isdigit()):
+        refusal = 400
+    else:
+        body = b""
+        while len(body) < int(length):
+            piece = connection.recv(int(length) - len(body))
+            if not piece:
+                return
+            body += piece
+        if parts[2] == "HTTP/1.1" and "host" not in headers:
+            refusal = 400
+        else:
+            request = Request.from_target(parts[0], parts[1], body=body)
+            connection.sendall(to_http(dispatch(request), send_body=parts[0] != "HEAD"))
+            return
+    connection.sendall(to_http(make_response(({"error": "refused"}, refusal))))
+
+
+def _float_tied_with_str(converters: dict[str, Any], weights: dict[str, Any]) -> None:
+    """Wrong: a weight of 2 ties with str, so a <name> route registered first takes '2.25'."""
+    converters["float"] = (r"[0-9]+\.[0-9]+", float)
+    weights["float"] = 2
+
+
 def _float_with_ascii_d(converters: dict[str, Any], weights: dict[str, Any]) -> None:
     """Right: `\\d` under a scoped re.ASCII flag is [0-9]; a weight between int's and str's."""
     converters["float"] = (r"(?a:\d+\.\d+)", float)
@@ -3221,6 +3265,7 @@ NB07_CORRECT_ANSWERS = [
     ("nb07.q2", _items_with_response_json),
     ("nb07.q4", _careful_with_the_helper),
     ("nb07.q4", _careful_with_a_regex),
+    ("nb07.q4", _careful_reading_the_head_exactly),
     ("nb07.q5", _float_with_ascii_d),
     ("nb07.q5", _float_with_update),
 ]
@@ -3276,6 +3321,8 @@ def test_nb07_other_correct_answers_pass(key: str, answer: object) -> None:
         ("nb07.q5", _float_as_decimal, "gave x=Decimal('2.25') (Decimal); expected 2.25"),
         ("nb07.q5", _float_in_new_dicts, "add it to the dict you are given"),
         ("nb07.q5", _float_with_sign, "/n/-1.5 went to /n/<float:x> with {'x': -1.5}"),
+        ("nb07.q5", _float_tied_with_str, "/n/2.25 went to /n/<name> with {'name': '2.25'}"),
+        ("nb07.q5", _float_tied_with_str, "(a weight of 2 ties with str's 2, so the route"),
     ],
 )
 def test_nb07_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:

@@ -365,9 +365,6 @@ def to_http(response: Response, send_body: bool = True) -> bytes:
     return response.to_bytes(send_body=send_body)
 
 
-MAX_BODY = 1024 * 1024  # a Content-Length above this is refused rather than read into memory
-
-
 def careful_handle_connection(connection: socket.socket, address: object) -> None:
     """handle_connection that answers every request: a 400 or a 501, never a dropped one.
 
@@ -394,8 +391,6 @@ def careful_handle_connection(connection: socket.socket, address: object) -> Non
         status, error = 501, "this server does not read chunked bodies"
     elif not (length.isascii() and length.isdigit()):
         status, error = 400, f"Content-Length is not a number: {length!r}"
-    elif int(length) > MAX_BODY:
-        status, error = 413, f"the body is longer than {MAX_BODY} bytes"
     else:
         while len(body) < int(length):  # the body may come in several pieces
             chunk = connection.recv(4096)
@@ -413,6 +408,7 @@ def careful_handle_connection(connection: socket.socket, address: object) -> Non
     connection.sendall(to_http(make_response(({"error": error}, status))))
 
 
+CHUNKED = "a chunked body, valid HTTP/1.1 that this server does not read"
 CAREFUL_CASES = [
     (b"HELLO, IS ANYONE THERE?\r\n\r\n", 400, "a line that is not HTTP"),
     (
@@ -429,7 +425,7 @@ CAREFUL_CASES = [
         b"POST /q4/nowhere HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
         b"5\r\nhello\r\n0\r\n\r\n",
         501,
-        "a chunked body, valid HTTP/1.1 that this server does not read",
+        CHUNKED,
     ),
     (b"GET /q4/nowhere HTTP/1.1\r\n\r\n", 400, "an HTTP/1.1 request without Host (RFC 9112, 3.2)"),
     (b"GET /q4/nowhere HTTP/1.1\r\nHost: localhost\r\n\r\n", 404, "a valid request: dispatch it"),
@@ -454,10 +450,16 @@ LATE_DELAY = 0.1
 
 
 def _serve_once(
-    handler: Callable[[socket.socket, object], Any], raw: bytes, case: str, later: bytes = b""
+    handler: Callable[[socket.socket, object], Any],
+    raw: bytes,
+    case: str,
+    later: bytes = b"",
+    chunked: bool = False,
 ) -> bytes:
     """Send `raw` (and `later`, LATE_DELAY s after) to `handler` over a socket pair; return all
-    it sent before the socket closed. Refuses an answer that leaves bytes of the request unread."""
+    it sent before the socket closed. Refuses an answer that leaves bytes of a Content-Length
+    body unread; a `chunked` body, which the task does not ask to read, may stay unread, and is
+    discarded here before the close."""
     client, server_side = socket.socketpair()
     with client, server_side:
         server_side.settimeout(2)
@@ -493,9 +495,10 @@ def _serve_once(
         if server_side.fileno() != -1:
             server_side.setblocking(False)
             with contextlib.suppress(BlockingIOError):
-                unread = server_side.recv(65536)
+                while piece := server_side.recv(65536):
+                    unread += piece
         require(
-            not unread,
+            chunked or not unread,
             f"for {case}, your function returned with {len(unread)} bytes of the body unread "
             f"({unread[:20]!r}): read all the bytes Content-Length announces before you answer, "
             "even to refuse the request. Closing a socket with bytes unread sends a reset, which "
@@ -523,7 +526,7 @@ def _check_careful_handle_connection(candidate: Callable[[socket.socket, object]
     cases = [(raw, b"", expected, what) for raw, expected, what in CAREFUL_CASES]
     for raw, later, expected, what in [*cases, *LATE_BODY_CASES]:
         case = f"{raw[:40]!r} ({what})"
-        received = _serve_once(candidate, raw, case, later)
+        received = _serve_once(candidate, raw, case, later, chunked=what == CHUNKED)
         require(bool(received), f"for {case}, the client received nothing: answer {expected}.")
         head, _, body = received.partition(b"\r\n\r\n")
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
@@ -622,8 +625,10 @@ def add_float_converter(converters: dict[str, Any], weights: dict[str, Any]) -> 
     weights["float"] = 1  # as specific as int: before a plain <name>, after literal text
 
 
-# Registered in this order, so that a tie in weight goes to the route registered first.
+# Registered in this order, then in the reverse one: a tie in weight goes to the route registered
+# first, so only a weight that is truly between the neighbours' wins in both.
 FLOAT_ROUTES = ["/n/<float:x>", "/n/<int:k>", "/n/<name>", "/n/1.5"]
+FLOAT_ORDERS = [FLOAT_ROUTES, FLOAT_ROUTES[::-1]]
 # (path, the route that must win, its parameters, why)
 FLOAT_CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("/n/2.25", "/n/<float:x>", {"x": 2.25}, ""),
@@ -644,12 +649,12 @@ FLOAT_CASES: list[tuple[str, str, dict[str, Any], str]] = [
 
 
 def _routed(
-    converters: dict[str, Any], weights: dict[str, Any], path: str
+    converters: dict[str, Any], weights: dict[str, Any], path: str, routes: list[str]
 ) -> tuple[str, dict[str, Any]] | None:
     """The notebook's compile_pattern, specificity and find_route, on these dicts: the route of
-    FLOAT_ROUTES that wins `path` and its converted parameters."""
+    `routes` (in registration order) that wins `path` and its converted parameters."""
     compiled: list[tuple[list[Any], str, re.Pattern[str], dict[str, Any]]] = []
-    for pattern in FLOAT_ROUTES:
+    for pattern in routes:
         text, convert, position = "", {}, 0
         for found in _PARAMETER.finditer(pattern):
             piece, convert[found["name"]] = converters[found["kind"] or "str"]
@@ -707,9 +712,12 @@ def _check_add_float_converter(candidate: Callable[[dict[str, Any], dict[str, An
         isinstance(weight, int | float) and not isinstance(weight, bool),
         f"weights['float'] is {weight!r}; a weight is a number, compared with int's 1 and str's 2.",
     )
-    for path, winner, params, why in FLOAT_CASES:
+    for (path, winner, params, why), routes in (
+        (case, routes) for routes in FLOAT_ORDERS for case in FLOAT_CASES
+    ):
+        order = ", ".join(routes)
         try:
-            got = _routed(converters, weights, path)
+            got = _routed(converters, weights, path, routes)
         except Exception as error:
             require(
                 False,
@@ -727,11 +735,17 @@ def _check_add_float_converter(candidate: Callable[[dict[str, Any], dict[str, An
                 f"{path} gave x={found!r} ({type(found).__name__}); expected {params['x']!r} "
                 "(float): the conversion must hand the view a float.",
             )
-        if pattern != winner and winner == "/n/<float:x>" and weight >= weights["str"]:
+        if pattern != winner and winner == "/n/<float:x>" and weight > weights["str"]:
             why = f" (a weight of {weight!r} puts float after str's {weights['str']}: below it)"
+        elif pattern != winner and winner == "/n/<float:x>" and weight == weights["str"]:
+            why = (
+                f" (a weight of {weight!r} ties with str's {weights['str']}, so the route "
+                "registered first wins: give float less)"
+            )
         require(
             (pattern, values) == (winner, params),
-            f"{path} went to {pattern} with {values!r}; expected {winner} with {params!r}{why}.",
+            f"with the routes registered as {order}, {path} went to {pattern} with {values!r}; "
+            f"expected {winner} with {params!r}{why}.",
         )
 
 
