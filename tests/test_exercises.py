@@ -4192,6 +4192,39 @@ def test_nb05_q2_wants_each_line_before_the_next_chunk(answer: Callable[..., Any
     assert "asked for the next chunk before it handed over b'a'" in feedback.message, feedback
 
 
+def _nb05_lines_by_splitlines(chunks: Any) -> Any:
+    """Splits with bytes.splitlines, which also ends a line at b'\\r' and drops it."""
+    pending = b""
+    for chunk in chunks:
+        pending += chunk
+        if pending.endswith(b"\n"):
+            yield from pending.splitlines()
+            pending = b""
+
+
+def _nb05_lines_rstripped(chunks: Any) -> Any:
+    """Cuts off each line with its newline, then rstrip()s it: trailing spaces and b'\\r' go too."""
+    pending = b""
+    for chunk in chunks:
+        pending += chunk
+        while (end := pending.find(b"\n")) >= 0:
+            line, pending = pending[: end + 1], pending[end + 1 :]
+            yield line.rstrip()
+
+
+@pytest.mark.parametrize(
+    ("answer", "case"),
+    [
+        (_nb05_lines_by_splitlines, "lines_from([b'x\\ry\\n']) gave [b'x', b'y']"),
+        (_nb05_lines_rstripped, "lines_from([b'a \\r\\n']) gave [b'a']"),
+    ],
+)
+def test_nb05_q2_keeps_every_byte_but_the_newline(answer: Callable[..., Any], case: str) -> None:
+    feedback = EXERCISES["nb05.q2"].evaluate(answer)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert case in feedback.message and "only it is removed" in feedback.message, feedback
+
+
 def _nb05_request_with_select(address: Any, message: bytes, deadline: float = 2.0) -> bytes:
     """Waits with select() for what is left of the deadline, on a non-blocking socket."""
     import select
@@ -4271,6 +4304,24 @@ def test_nb05_q3_rejects_a_request_sent_without_its_prefix() -> None:
 
     feedback = EXERCISES["nb05.q3"].evaluate(unframed)
     assert feedback.status is Status.NOT_YET, feedback
+
+
+@pytest.mark.parametrize(
+    ("seconds", "reason"),
+    [
+        (1.3, "deadline=0.5) raised TimeoutError only after 1.3 s"),
+        (0.6, "deadline=1.0) raised TimeoutError after only 0.6 s, before its deadline"),
+    ],
+)
+def test_nb05_q3_rejects_a_client_that_ignores_its_deadline(seconds: float, reason: str) -> None:
+    """A right client that keeps to a fixed time instead of the deadline it is given."""
+    from helpers.exercises import nb05
+
+    def fixed_time(address: Any, message: bytes, deadline: float = 2.0) -> bytes:
+        return nb05.request(address, message, seconds)
+
+    feedback = EXERCISES["nb05.q3"].evaluate(fixed_time)
+    assert feedback.status is Status.NOT_YET and reason in feedback.message, feedback
 
 
 NB05 = Path(__file__).resolve().parent.parent / "notebooks" / "05_sockets.ipynb"

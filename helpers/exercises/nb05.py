@@ -102,7 +102,10 @@ LINES_CASES: list[tuple[list[bytes], list[bytes]]] = [
     ([b"one\n", b"\n", b"three"], [b"one", b""]),
     ([b"caf\xc3", b"\xa9\n"], [b"caf\xc3\xa9"]),
     ([], []),
+    ([b"x\ry\n"], [b"x\ry"]),
+    ([b"a \r\n"], [b"a \r"]),
 ]
+KEPT_BYTES = b" \r"  # bytes of a message that lookalikes of b"\n" (splitlines, rstrip) remove
 
 
 class _StillWaiting(Exception):
@@ -118,10 +121,15 @@ def _check_lines_from(candidate: Callable[[Iterable[bytes]], Iterable[bytes]]) -
     require(callable(candidate), "the answer should be a function that takes the chunks.")
     for chunks, expected in LINES_CASES:
         got = answer_of(f"lines_from({chunks!r})", lambda c=chunks: list(candidate(iter(c))))
+        why = (
+            "Only b'\\n' ends a message, and only it is removed: a b'\\r' or a space is "
+            "part of the message."
+            if any(byte in KEPT_BYTES for chunk in chunks for byte in chunk)
+            else "A piece without its final newline is not a complete message yet."
+        )
         require(
             got == expected,
-            f"lines_from({chunks!r}) gave {got!r}; expected {expected!r}. A piece without its "
-            "final newline is not a complete message yet.",
+            f"lines_from({chunks!r}) gave {got!r}; expected {expected!r}. {why}",
         )
     waiting = (
         "lines_from(chunks) asked for the next chunk before it handed over b'a', although the "
@@ -250,6 +258,8 @@ def _hang_up_halfway(connection: socket.socket, address: tuple[str, int]) -> Non
 
 REQUEST_MESSAGES = [b"hello", b"", "caf\u00e9 \u2615".encode(), bytes(range(256)) * 400]
 DEADLINE = 1.0  # for the slow servers
+SHORT_DEADLINE = 0.5  # the silent server once more: an answer must use the deadline it is given
+EARLY = 0.05  # how long before the deadline a correct answer may raise (clock rounding)
 LATE = 0.4  # how long after the deadline a correct answer may raise, on a busy machine
 SLACK = 1.5  # how long after the deadline the checker stops waiting for an answer
 
@@ -329,23 +339,37 @@ def _check_request(candidate: Callable[..., object]) -> None:
             "that is left of the deadline.",
         ),
     ]
-    for handler, who, why in slow_servers:
+    short = (  # the silent server twice: with a short deadline first, which fails fast
+        _never_answer,
+        "a server that never answers",
+        "Nothing may keep your function waiting past the deadline it is given: compute when "
+        "to give up from `deadline`, not from a fixed time.",
+        SHORT_DEADLINE,
+    )
+    slow_cases = [short, *((*server, DEADLINE) for server in slow_servers)]
+    for handler, who, why, deadline in slow_cases:
         with net.serve_tcp(handler, name="nb05-q3-slow", timeout=4) as server:
-            finished, value, error, took = _outcome(candidate, server.address, b"hello", DEADLINE)
+            finished, value, error, took = _outcome(candidate, server.address, b"hello", deadline)
         require(
             finished,
-            f"against {who}, request(..., deadline={DEADLINE}) was still waiting after "
-            f"{DEADLINE + SLACK:.1f} s. {why}",
+            f"against {who}, request(..., deadline={deadline}) was still waiting after "
+            f"{deadline + SLACK:.1f} s. {why}",
         )
         require(
             isinstance(error, TimeoutError),
-            f"against {who}, request(..., deadline={DEADLINE}) should raise TimeoutError once "
+            f"against {who}, request(..., deadline={deadline}) should raise TimeoutError once "
             f"the deadline has passed; it "
             + (f"raised {error!r}." if error is not None else f"returned {value!r}."),
         )
         require(
-            took <= DEADLINE + LATE,
-            f"against {who}, request(..., deadline={DEADLINE}) raised TimeoutError only after "
+            took >= deadline - EARLY,
+            f"against {who}, request(..., deadline={deadline}) raised TimeoutError after only "
+            f"{took:.1f} s, before its deadline: give up when the deadline you were given has "
+            "passed, not sooner.",
+        )
+        require(
+            took <= deadline + LATE,
+            f"against {who}, request(..., deadline={deadline}) raised TimeoutError only after "
             f"{took:.1f} s. {why}",
         )
     with net.serve_tcp(_hang_up_halfway, name="nb05-q3-hang-up", timeout=4) as server:
