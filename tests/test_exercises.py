@@ -920,22 +920,24 @@ def _cache_class(func: Callable[..., Any]) -> Callable[..., Any]:
             functools.update_wrapper(self, func)
             self.store: dict[tuple[Any, ...], Any] = {}
 
-        def __call__(self, *args: Any) -> Any:
-            if args not in self.store:
-                self.store[args] = func(*args)
-            return self.store[args]
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            key = (args, tuple(kwargs.items()))
+            if key not in self.store:
+                self.store[key] = func(*args, **kwargs)
+            return self.store[key]
 
     return Cached()
 
 
 def _cache_with_metadata_copied_by_hand(func: Callable[..., Any]) -> Callable[..., Any]:
-    store: dict[tuple[Any, ...], Any] = {}
+    store: dict[object, Any] = {}
 
-    def wrapper(*args: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = (args, frozenset(kwargs.items()))
         try:
-            return store[args]
+            return store[key]
         except KeyError:
-            store[args] = result = func(*args)
+            store[key] = result = func(*args, **kwargs)
             return result
 
     wrapper.__name__, wrapper.__doc__ = func.__name__, func.__doc__
@@ -994,14 +996,15 @@ def _cache_shared_by_all(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _cache_with_get_and_a_sentinel(func: Callable[..., Any]) -> Callable[..., Any]:
-    store: dict[tuple[Any, ...], Any] = {}
+    store: dict[object, Any] = {}
     missing = object()
 
     @functools.wraps(func)
-    def wrapper(*args: Any) -> Any:
-        result = store.get(args, missing)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = (args, tuple(sorted(kwargs.items())))
+        result = store.get(key, missing)
         if result is missing:
-            result = store[args] = func(*args)
+            result = store[key] = func(*args, **kwargs)
         return result
 
     return wrapper
@@ -1140,13 +1143,13 @@ class _RouterScanningAList:
 
 def _cache_keyed_on_hash_and_args(func: Callable[..., Any]) -> Callable[..., Any]:
     """Correct: a hash in the key is harmless when the arguments are in it too."""
-    store: dict[tuple[int, tuple[Any, ...]], Any] = {}
+    store: dict[object, Any] = {}
 
     @functools.wraps(func)
-    def wrapper(*args: Any) -> Any:
-        key = (hash(args), args)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = (hash(args), args, tuple(kwargs.items()))
         if key not in store:
-            store[key] = func(*args)
+            store[key] = func(*args, **kwargs)
         return store[key]
 
     return wrapper
@@ -1202,6 +1205,11 @@ def test_nb03_other_correct_answers_pass(key: str, answer: object) -> None:
         ("nb03.q5", "nb03._RouterAlways405", "so it is a 404"),
         ("nb03.q5", "nb03._RouterSharedByAll", "it sees the first one's routes"),
         ("nb03.q5", "nb03._RouterThatLosesTheView", "into None: the decorator must return"),
+        ("nb03.q5", "nb03._RouterThatCallsAtRegistration", "registering index with router"),
+        ("nb03.q5", "nb03._RouterThatCallsTwice", "ran the views {'index': 2} times"),
+        ("nb03.q1", "nb03._cache_of_positional_arguments", "takes no keyword arguments"),
+        ("nb03.q1", "nb03._cache_ignoring_keywords", "returned [11, 11, 11], not [11, 12, 11]"),
+        ("nb03.q1", "nb03._cache_keyed_on_keyword_values", "each keyword's name as well"),
     ],
 )
 def test_nb03_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:

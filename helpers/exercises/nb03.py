@@ -22,10 +22,11 @@ def cache(func):
     store = {}
 
     @functools.wraps(func)
-    def wrapper(*args):
-        if args not in store:
-            store[args] = func(*args)
-        return store[args]
+    def wrapper(*args, **kwargs):
+        key = (args, tuple(kwargs.items()))
+        if key not in store:
+            store[key] = func(*args, **kwargs)
+        return store[key]
 
     return wrapper
 
@@ -78,6 +79,11 @@ def _counted(calls: list[tuple[Any, ...]]) -> dict[str, Callable[..., Any]]:
         calls.append(("add", a, b))
         return a + b
 
+    def span(start: int = 0, stop: int = 10) -> int:
+        """Return how many whole numbers lie from start up to stop."""
+        calls.append(("span", start, stop))
+        return stop - start
+
     def value_of(item: _Labelled) -> int:
         """Return the value an item carries."""
         calls.append(("value_of", item.value))
@@ -89,6 +95,7 @@ def _counted(calls: list[tuple[Any, ...]]) -> dict[str, Callable[..., Any]]:
         "is_even": is_even,
         "find": find,
         "add": add,
+        "span": span,
         "value_of": value_of,
     }
 
@@ -155,6 +162,47 @@ def _check_cache(candidate: Callable[[Callable[..., Any]], Callable[..., Any]]) 
         f"the wrapper calls itself {name!r} with docstring {doc!r}; "
         "functools.wraps(func) keeps the original's.",
     )
+    _check_keywords(cached, calls)
+
+
+NO_KEYWORDS = (
+    "the wrapper takes no keyword arguments: give it **kwargs, pass them on to func, and put "
+    "them in the key."
+)
+
+
+def _keyword_call(what: str, wrapper: Callable[..., Any], **kwargs: Any) -> Any:
+    """`wrapper(**kwargs)`, with a reason when the wrapper refuses keywords."""
+    try:
+        return answer_of(what, functools.partial(wrapper, **kwargs))
+    except NotYet as not_yet:
+        if "unexpected keyword argument" in str(not_yet):
+            raise NotYet(NO_KEYWORDS) from not_yet
+        raise
+
+
+def _check_keywords(cached: dict[str, Callable[..., Any]], calls: list[tuple[Any, ...]]) -> None:
+    sums = [
+        _keyword_call(f"the cached add(a=5, b={b})", cached["add"], a=5, b=b) for b in (6, 7, 6)
+    ]
+    require(
+        sums == [11, 12, 11],
+        f"the cached add(a=5, b=6), add(a=5, b=7), add(a=5, b=6) returned {sums}, not "
+        "[11, 12, 11]: the keyword arguments must be part of the key.",
+    )
+    require(
+        calls.count(("add", 5, 6)) == 1,
+        "add(a=5, b=6) ran twice: the second call should have found its result in the cache.",
+    )
+    spans = [
+        _keyword_call("the cached span(start=4)", cached["span"], start=4),
+        _keyword_call("the cached span(stop=4)", cached["span"], stop=4),
+    ]
+    require(
+        spans == [6, 4],
+        f"the cached span(start=4) and span(stop=4) returned {spans}, not [6, 4]: the key needs "
+        "each keyword's name as well as its value.",
+    )
 
 
 PAIRS = ((1, 2), (1, 3), (1, 2))
@@ -198,14 +246,54 @@ def _cache_keyed_on_hash(func):
     return wrapper
 
 
+def _cache_of_positional_arguments(func):
+    """Section 8's memoize: right for positional arguments, refuses keywords."""
+    store = {}
+
+    @functools.wraps(func)
+    def wrapper(*args):
+        if args not in store:
+            store[args] = func(*args)
+        return store[args]
+
+    return wrapper
+
+
+def _cache_ignoring_keywords(func):
+    store = {}
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if args not in store:
+            store[args] = func(*args, **kwargs)
+        return store[args]
+
+    return wrapper
+
+
+def _cache_keyed_on_keyword_values(func):
+    store = {}
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        key = (args, tuple(kwargs.values()))
+        if key not in store:
+            store[key] = func(*args, **kwargs)
+        return store[key]
+
+    return wrapper
+
+
 q1 = Exercise(
     "cache remembers each result and keeps the function's name",
     _check_cache,
     hints=[
-        "Inside `cache`, create a dictionary, then define and return a `wrapper(*args)`. Because "
-        "the dictionary is created inside `cache`, each decorated function gets its own.",
-        "In the wrapper: if `args` (a tuple, so it can be a key) is not in the dictionary yet, "
-        "call `func(*args)` and store the result; then return the stored result.",
+        "Inside `cache`, create a dictionary, then define and return a `wrapper(*args, **kwargs)`. "
+        "Because the dictionary is created inside `cache`, each decorated function gets its own.",
+        "A dictionary cannot be a key, but a tuple can: `key = (args, tuple(kwargs.items()))` "
+        "holds every argument, and each keyword's name with its value.",
+        "In the wrapper: if `key` is not in the dictionary yet, call `func(*args, **kwargs)` and "
+        "store the result; then return the stored result.",
         "Put `@functools.wraps(func)` on the line above `def wrapper` to keep the name and "
         "docstring.",
     ],
@@ -216,6 +304,9 @@ q1 = Exercise(
         _cache_on_first_argument,
         _cache_keyed_on_text,
         _cache_keyed_on_hash,
+        _cache_of_positional_arguments,
+        _cache_ignoring_keywords,
+        _cache_keyed_on_keyword_values,
     ],
 )
 
@@ -618,8 +709,14 @@ DISPATCHES = (
 )
 
 
-def _registered(candidate: Callable[[], Any]) -> Any:
-    """A fresh router from `candidate`, with the views the check dispatches to."""
+# The view each dispatch above should run, or None for a 404 or 405.
+VIEW_OF = {"Welcome!": "index", "all links": "list_links", "link created": "create_link"}
+VIEW_OF["link changed"] = "change_link"
+
+
+def _registered(candidate: Callable[[], Any], runs: dict[str, int]) -> Any:
+    """A fresh router from `candidate`, with the views the check dispatches to; each view counts
+    its calls in `runs`."""
     router = answer_of("Router()", candidate)
     for name in ("route", "dispatch"):
         require(
@@ -629,15 +726,19 @@ def _registered(candidate: Callable[[], Any]) -> Any:
         )
 
     def index() -> str:
+        runs["index"] += 1
         return "Welcome!"
 
     def list_links() -> str:
+        runs["list_links"] += 1
         return "all links"
 
     def create_link() -> str:
+        runs["create_link"] += 1
         return "link created"
 
     def change_link() -> str:
+        runs["change_link"] += 1
         return "link changed"
 
     registrations = [
@@ -658,11 +759,18 @@ def _registered(candidate: Callable[[], Any]) -> Any:
             "returns the function that registers the view.",
         )
         kept = answer_of(f"router.{what} on {view.__name__}", register, view)
+        ran = {name: count for name, count in runs.items() if count}
+        require(
+            not ran,
+            f"registering {view.__name__} with router.{what} ran the views {ran} times: route() "
+            "must file the view itself, and only dispatch() calls it, once per request.",
+        )
         require(
             callable(kept) and answer_of(f"the decorated {view.__name__}()", kept) == view(),
             f"router.{what} turned {view.__name__} into {kept!r}: the decorator must return the "
             "view, so that its name still means the function.",
         )
+        runs.update(dict.fromkeys(runs, 0))  # forget the calls of this check
 
     return router
 
@@ -675,13 +783,23 @@ def _check_router(candidate: Any) -> None:
     require(
         callable(candidate), "the answer should be the class Router, with route() and dispatch()."
     )
-    router = _registered(candidate)
+    runs = dict.fromkeys(VIEW_OF.values(), 0)
+    router = _registered(candidate, runs)
     for method, path, expected, why in DISPATCHES:
         got = _dispatched(router, method, path)
         require(
             got == expected,
             f'dispatch("{method}", "{path}") returned {got!r}, not {expected!r}{why}.',
         )
+        ran = {name: count for name, count in runs.items() if count}
+        want = {VIEW_OF[expected]: 1} if expected in VIEW_OF else {}
+        require(
+            ran == want,
+            f'dispatch("{method}", "{path}") ran the views {ran or "none"} times, not '
+            f"{want or 'none'}: a request runs the one view filed for it, once, and a 404 or 405 "
+            "runs none.",
+        )
+        runs.update(dict.fromkeys(runs, 0))
     other = answer_of("a second Router()", candidate)
     got = _dispatched(other, "GET", "/")
     require(
@@ -749,6 +867,28 @@ class _RouterThatLosesTheView(Router):
         return lambda view: register(view) and None
 
 
+class _RouterThatCallsAtRegistration(Router):
+    """Files each view's result instead of the view: the views run once, too early, and every
+    later request gets that one answer (wrong as soon as a view's answer can change)."""
+
+    def route(self, path, methods=("GET",)):
+        def register(view):
+            result = view()
+            for method in methods:
+                self.routes[method, path] = lambda: result
+            return view
+
+        return register
+
+
+class _RouterThatCallsTwice(Router):
+    def dispatch(self, method, path):
+        view = self.routes.get((method, path))
+        if view is not None and view() is not None:
+            return view()
+        return super().dispatch(method, path)
+
+
 q5 = Exercise(
     "a route registry that answers 404 and 405",
     _check_router,
@@ -768,5 +908,7 @@ q5 = Exercise(
         _RouterAlways405,
         _RouterSharedByAll,
         _RouterThatLosesTheView,
+        _RouterThatCallsAtRegistration,
+        _RouterThatCallsTwice,
     ],
 )
