@@ -1372,6 +1372,62 @@ class _AccountThatSaysNothing:
                 self.balance -= amount
 
 
+class _AccountWithAPrivateBalance:
+    """The balance kept in `_balance`, readable through a property: as correct as the rest."""
+
+    def __init__(self, balance: int) -> None:
+        self._balance = balance
+        self._lock = threading.Lock()
+
+    @property
+    def balance(self) -> int:
+        return self._balance
+
+    def withdraw(self, amount: int) -> bool:
+        with self._lock:
+            if self._balance < amount:
+                return False
+            self._balance -= amount
+            return True
+
+
+class _UnlockedPrivateBalance(_AccountWithAPrivateBalance):
+    def withdraw(self, amount: int) -> bool:
+        if self._balance < amount:  # the race, on an attribute of another name
+            return False
+        self._balance -= amount
+        return True
+
+
+def _port_by_membership(settings: dict[str, str], name: str) -> int:
+    return int(settings[name]) if name in settings else 80
+
+
+def _port_by_none_check(settings: dict[str, str], name: str) -> int:
+    value = settings.get(name)
+    if value is None:
+        return 80
+    return int(value)
+
+
+def _port_by_key_error(settings: dict[str, str], name: str) -> int:
+    try:
+        return int(settings[name])
+    except KeyError:
+        return 80
+
+
+def _port_with_a_wider_promise(settings: dict[str, str], name: str) -> int | str:
+    return int(settings.get(name, "80"))  # right, but the annotation no longer promises an int
+
+
+_NB04_DEFAULT_PORT = 80
+
+
+def _port_with_a_default_from_outside(settings: dict[str, str], name: str) -> int:
+    return int(settings.get(name, _NB04_DEFAULT_PORT))  # mypy, given this function alone, fails
+
+
 @pytest.mark.parametrize(
     ("key", "answer"),
     [
@@ -1390,6 +1446,10 @@ class _AccountThatSaysNothing:
         ),
         ("nb04.q4", _AccountWithAnRLock),
         ("nb04.q4", _AccountWithAClassLock),
+        ("nb04.q4", _AccountWithAPrivateBalance),
+        ("nb04.q5", _port_by_membership),
+        ("nb04.q5", _port_by_none_check),
+        ("nb04.q5", _port_by_key_error),
     ],
 )
 def test_nb04_other_correct_answers_pass(key: str, answer: object) -> None:
@@ -1431,6 +1491,14 @@ def test_nb04_other_correct_answers_pass(key: str, answer: object) -> None:
         ("nb04.q4", "nb04._LockedChangeOnly", "another thread ran"),
         ("nb04.q4", "nb04._NewLockEachCall", "another thread ran"),
         ("nb04.q4", _AccountThatSaysNothing, "returned None"),
+        ("nb04.q4", _UnlockedPrivateBalance, "another thread ran"),
+        ("nb04.q5", "nb04._port_as_given", "returned '8080', a str; it should return the int 8080"),
+        ("nb04.q5", "nb04._port_without_none", "silences mypy with `# type: ignore`"),
+        ("nb04.q5", "nb04._port_by_json", 'Returning Any from function declared to return "int"'),
+        ("nb04.q5", "nb04._port_int_of_none", "for port_of({}, 'web'), your code raised TypeError"),
+        ("nb04.q5", "nb04._port_unannotated", "annotations are {}; keep the original ones"),
+        ("nb04.q5", _port_with_a_wider_promise, "keep the original ones"),
+        ("nb04.q5", _port_with_a_default_from_outside, "mypy sees your function alone"),
     ],
 )
 def test_nb04_says_why_an_answer_is_wrong(key: str, answer: object, reason: str) -> None:
@@ -1460,6 +1528,34 @@ def test_nb04_q4_shows_the_race_every_time() -> None:
             continue
         for _ in range(20):
             assert EXERCISES["nb04.q4"].evaluate(wrong).status is Status.NOT_YET, wrong
+
+
+NB04 = Path(__file__).resolve().parent.parent / "notebooks" / "04_gotchas.ipynb"
+
+
+def test_nb04_exercise_stubs_do_not_replace_the_notebooks_own_names() -> None:
+    """Re-running a cell above an exercise must still work once the exercise cell has run (q4's
+    class was once called Account, like the class of the notebook's race)."""
+    defined: set[str] = set()
+    for cell in nbformat.read(NB04, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        names = {
+            node.name
+            for node in ast.parse(cell.source).body
+            if isinstance(node, ast.FunctionDef | ast.ClassDef)
+        }
+        if ".check(" in cell.source:
+            assert not names & defined, f"an exercise stub redefines {names & defined}"
+        defined |= names
+
+
+def test_nb04_q5_shows_the_snippet_mypy_rejects() -> None:
+    """The snippet the learner fixes really fails mypy --strict, and the reference passes."""
+    from helpers.exercises import nb04
+
+    status, report = nb04._mypy_strict(nb04.PORT_SNIPPET)
+    assert status == 1 and "[return-value]" in report, report
 
 
 def test_nb04_q4_a_deadlock_is_reported_not_waited_for() -> None:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import inspect
+import numbers
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
 import threading
 import time
+import typing
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from helpers.exercises import Exercise, require
+from helpers.exercises import Exercise, NotYet, answer_of, require
 
 
 def append_to(item: Any, items: list[Any] | None = None) -> list[Any]:
@@ -187,7 +196,7 @@ q3 = Exercise(
 )
 
 
-class Account:
+class SharedAccount:
     """A balance that many threads may withdraw from at once, never below zero."""
 
     def __init__(self, balance: int) -> None:
@@ -235,7 +244,8 @@ def _stuck(what: str) -> str:
         f"{what} did not finish within {PATIENCE:g} s: a deadlock? A threading.Lock that is "
         "taken and never released (an early `return` between acquire() and release()), or "
         "taken twice by one thread, makes every later withdraw wait forever; `with self.lock:` "
-        "releases it on every way out."
+        "releases it on every way out. (The stuck threads stay blocked in the background until "
+        "you restart the kernel.)"
     )
 
 
@@ -246,15 +256,11 @@ def _withdraw_from_many_threads(account_class: type) -> tuple[int, int] | None:
     the threads have not finished after PATIENCE seconds."""
 
     class SlowReads(account_class):  # type: ignore[misc, valid-type]
-        @property
-        def balance(self) -> int:
-            value = int(self.__dict__["_stored_balance"])
-            time.sleep(READ_SECONDS)  # the answer travels back; other threads run meanwhile
+        def __getattribute__(self, name: str) -> Any:
+            value = super().__getattribute__(name)
+            if isinstance(value, numbers.Number):  # the balance, whatever the answer calls it
+                time.sleep(READ_SECONDS)  # the answer travels back; other threads run meanwhile
             return value
-
-        @balance.setter
-        def balance(self, value: int) -> None:
-            self.__dict__["_stored_balance"] = value
 
     account = SlowReads(OPENING)
     start = threading.Barrier(THREADS)  # all threads begin together, so their calls overlap
@@ -278,9 +284,11 @@ def _one_call(account: Any, amount: int, what: str) -> object:
 
 
 def _check_account(candidate: type) -> None:
-    shape = "the answer should be the class Account(balance), with a method withdraw(amount)."
+    shape = "the answer should be the class SharedAccount(balance), with a method withdraw(amount)."
     require(callable(candidate), shape)
-    account = candidate(5)  # a stub's NotImplementedError comes out of its first call
+    # A stub raises NotImplementedError: a stub function here, the notebook's stub class from
+    # withdraw below (_run_threads raises it again); Exercise.evaluate reports either as a stub.
+    account = candidate(5)
     require(inspect.isclass(candidate), shape)
     took = _one_call(account, 3, "withdraw(3) from a balance of 5")
     require(
@@ -370,6 +378,133 @@ q4 = Exercise(
         "Make one `threading.Lock()` in `__init__`, and put both the check and the change "
         "inside `with self.lock:`.",
     ],
-    solution=Account,
+    solution=SharedAccount,
     wrong=[_Unlocked, _LockedChangeOnly, _NewLockEachCall, _KeepsTheLockWhenRefusing],
+)
+
+
+PORT_SNIPPET = '''\
+def port_of(settings: dict[str, str], name: str) -> int:
+    """The port number set for `name` in `settings`, or 80 when there is none."""
+    return settings.get(name, 80)
+'''
+
+IGNORE_COMMENT = re.compile(r"#\s*type:\s*ignore")
+MYPY = [sys.executable, "-m", "mypy", "--strict", "--no-color-output", "--cache-dir", os.devnull]
+MYPY_SECONDS = 120
+
+
+def port_of(settings: dict[str, str], name: str) -> int:
+    """The port number set for `name` in `settings`, or 80 when there is none."""
+    return int(settings.get(name, "80"))
+
+
+def _mypy_strict(source: str) -> tuple[int, str]:
+    """Run `mypy --strict` on `source` alone, as notebook 04's run_mypy does: its exit status
+    and its report, with the temporary folder's name left out."""
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "snippet.py").write_text(source)
+        Path(folder, "mypy.ini").write_text("[mypy]\n")  # no configuration from elsewhere
+        result = subprocess.run(
+            [*MYPY, "snippet.py"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=MYPY_SECONDS,
+        )
+    return result.returncode, result.stdout.replace(folder, "<tmp>").strip()
+
+
+def _check_port_of(candidate: Callable[[dict[str, str], str], int]) -> None:
+    require(callable(candidate), "the answer should be the function port_of(settings, name).")
+    for settings, name, expected in (
+        ({"web": "8080"}, "web", 8080),
+        ({"web": "443", "db": "5432"}, "db", 5432),
+        ({}, "web", 80),
+        ({"db": "5432"}, "web", 80),
+    ):
+        case = f"port_of({settings!r}, {name!r})"
+        got = answer_of(case, candidate, settings, name)
+        require(
+            type(got) is int and got == expected,
+            f"{case} returned {got!r}, a {type(got).__name__}; it should return the int "
+            f"{expected}.",
+        )
+    try:
+        source = textwrap.dedent(inspect.getsource(candidate))
+        hints = typing.get_type_hints(candidate)
+    except (OSError, TypeError, NameError) as error:
+        raise NotYet(
+            f"the check needs your function's source and annotations, and found none ({error}): "
+            "define port_of with `def` in a cell."
+        ) from error
+    require(
+        not IGNORE_COMMENT.search(source),
+        "your function silences mypy with `# type: ignore`: it hides the report, and the next "
+        "real bug on that line with it. Make the code agree with its annotations instead.",
+    )
+    require(
+        hints.get("return") is int
+        and hints.get("settings") == dict[str, str]
+        and hints.get("name") is str,
+        f"your function's annotations are {hints!r}; keep the original ones, "
+        "`(settings: dict[str, str], name: str) -> int`: they are the promise mypy checks the "
+        "code against.",
+    )
+    status, report = _mypy_strict(source)
+    require(
+        status == 0,
+        f"mypy --strict still reports: {report}"
+        + (
+            " (mypy sees your function alone: whatever it uses must be built in or imported "
+            "inside it.)"
+            if "[name-defined]" in report
+            else ""
+        ),
+    )
+
+
+def _port_as_given(settings: dict[str, str], name: str) -> int:
+    return settings.get(name, 80)  # type: ignore[return-value]  # the snippet's bug, silenced
+
+
+def _port_without_none(settings: dict[str, str], name: str) -> int:
+    if name in settings:
+        return int(settings.get(name))  # type: ignore[arg-type]  # right at run time
+    return 80
+
+
+def _port_by_json(settings: dict[str, str], name: str) -> int:
+    import json
+
+    return json.loads(settings.get(name, "80"))  # right at run time; to mypy, json gives Any
+
+
+def _port_int_of_none(settings: dict[str, str], name: str) -> int:
+    return int(settings.get(name))  # type: ignore[arg-type]  # int(None) for a missing name
+
+
+def _port_unannotated(settings, name):
+    return int(settings.get(name, 80))
+
+
+q5 = Exercise(
+    "port_of returns an int on every path, and mypy --strict agrees",
+    _check_port_of,
+    hints=[
+        "mypy's complaint is real: `settings.get(name, 80)` returns the *string* stored in "
+        'settings when there is one ("8080"), and the int 80 only when there is none.',
+        "Make every path return an int: turn the string into a number, and give `get` a default "
+        "of the same type as the values, or handle the missing name on a path of its own.",
+        'Either `return int(settings.get(name, "80"))`, or '
+        "`return int(settings[name]) if name in settings else 80`.",
+    ],
+    solution=port_of,
+    wrong=[
+        _port_as_given,
+        _port_without_none,
+        _port_by_json,
+        _port_int_of_none,
+        _port_unannotated,
+    ],
 )
