@@ -187,9 +187,9 @@ def test_an_open_loop_keeps_its_arrival_rate(
         server.url, ["/fast"], requests=REQUESTS, concurrency=4, rate=RATE, progress=False
     )
     assert result.requests == len(app.arrivals) == REQUESTS
-    # on time but for the odd sender the scheduler woke a few ms late (CI's run saw 1 of 400);
+    # on time but for senders the scheduler woke a few ms late (CI's runs saw 1 and 22 of 400);
     # the stalled run above has about 100 late
-    assert result.late <= REQUESTS // 100
+    assert result.late <= REQUESTS // 10
     first = app.arrivals[0]
     spread = app.arrivals[-1] - first
     assert (REQUESTS - 1) / RATE - 0.05 < spread < (REQUESTS - 1) / RATE + 0.05  # 2 s, as due

@@ -133,7 +133,11 @@ def solutions_withheld(folder: Path | None = None) -> bool:
 def source_of(answer: object) -> str:
     """The source code of a function or class, or `answer = <repr>` for a plain value."""
     if inspect.isfunction(answer) or inspect.isclass(answer):
-        return textwrap.dedent(inspect.getsource(answer)).rstrip()
+        try:
+            source = inspect.getsource(answer)
+        except SystemError:  # CPython 3.11: a spurious AST error (python/cpython#106905)
+            source = inspect.getsource(answer)  # seen when threads parse at once: parse again
+        return textwrap.dedent(source).rstrip()
     return f"answer = {answer!r}"
 
 
