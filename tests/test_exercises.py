@@ -1928,13 +1928,13 @@ def test_nb06_q1_judges_the_port(answer: Callable[[str], object], reason: str) -
 
 # Notebook 06 q4: other correct chunked readers, and the reason each wrong one gets.
 
-NB06_CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]+)[ \t]*(?:;[^\r\n]*)?\r\n")
+NB06_CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]+)(?:[ \t]*;[^\r\n]*)?\r\n")
 
 
 def _nb06_chunked_by_regex(stream: Any, limit: int) -> bytearray:
     """One regular expression per size line, the data read in pieces, a bytearray returned."""
     body = bytearray()
-    while (match := NB06_CHUNK_LINE.fullmatch(stream.readline())) and int(match[1], 16):
+    while (match := NB06_CHUNK_LINE.fullmatch(stream.readline(8192))) and int(match[1], 16):
         size = int(match[1], 16)
         if len(body) + size > limit:
             raise ValueError("too large")
@@ -1948,12 +1948,14 @@ def _nb06_chunked_by_regex(stream: Any, limit: int) -> bytearray:
             raise ValueError("no CRLF after the data")
     if not match:
         raise ValueError("bad size line")
+    trailers = b""
     while True:
-        line = stream.readline()
+        line = stream.readline(8192)
         if line == b"\r\n":
             return body
-        if not line.endswith(b"\r\n"):
-            raise ValueError("ended in the trailers")
+        trailers += line
+        if not line.endswith(b"\r\n") or len(trailers) > 65536:
+            raise ValueError("ended in the trailers, or too many of them")
 
 
 class _Nb06Framing(ValueError):
@@ -1970,6 +1972,8 @@ def _nb06_chunked_byte_by_byte(stream: Any, limit: int) -> bytes:
             if not byte:
                 raise _Nb06Framing("the stream ended inside a line")
             got += byte
+            if len(got) > 1000:
+                raise _Nb06Framing("a line over 1000 bytes")
         if not got.endswith(b"\r\n"):
             raise _Nb06Framing("a bare LF")
         return got[:-2]
@@ -1977,7 +1981,8 @@ def _nb06_chunked_byte_by_byte(stream: Any, limit: int) -> bytes:
     chunks = []
     total = 0
     while True:
-        size_text = line().split(b";")[0].rstrip(b" \t")
+        size_text, semicolon, _ = line().partition(b";")
+        size_text = size_text.rstrip(b" \t") if semicolon else size_text
         if not size_text or any(byte not in b"0123456789abcdefABCDEF" for byte in size_text):
             raise _Nb06Framing(f"bad size {size_text!r}")
         size = int(size_text, 16)
@@ -1990,8 +1995,11 @@ def _nb06_chunked_byte_by_byte(stream: Any, limit: int) -> bytes:
         if len(data) != size or line() != b"":
             raise _Nb06Framing("the data is not followed by CRLF")
         chunks.append(data)
+    trailer_lines = 0
     while line():
-        pass
+        trailer_lines += 1
+        if trailer_lines > 64:
+            raise _Nb06Framing("over 64 trailer lines")
     return b"".join(chunks)
 
 
@@ -2008,8 +2016,8 @@ def _nb06_chunked_but(change: Callable[[bytes], bytes]) -> Callable[[Any, int], 
         def __init__(self, stream: Any) -> None:
             self.stream = stream
 
-        def readline(self) -> bytes:
-            return change(self.stream.readline())
+        def readline(self, size: int = -1) -> bytes:
+            return change(self.stream.readline(size))
 
         def read(self, size: int) -> bytes:
             return self.stream.read(size)
@@ -2033,10 +2041,11 @@ def _nb06_chunked_per_chunk_limit(stream: Any, limit: int) -> bytes:
     """Right, but for the limit, compared with each chunk alone, not the body so far."""
     parts = []
     while True:
-        size_line = stream.readline()
+        size_line = stream.readline(4096)
         if not size_line.endswith(b"\r\n"):
             raise ValueError("no CRLF")
-        size_text = size_line[:-2].split(b";")[0].rstrip(b" \t")
+        size_text, semicolon, _ = size_line[:-2].partition(b";")
+        size_text = size_text.rstrip(b" \t") if semicolon else size_text
         if not re.fullmatch(rb"[0-9A-Fa-f]+", size_text):
             raise ValueError("bad size")
         size = int(size_text, 16)
@@ -2048,9 +2057,11 @@ def _nb06_chunked_per_chunk_limit(stream: Any, limit: int) -> bytes:
         if len(data) < size + 2 or not data.endswith(b"\r\n"):
             raise ValueError("no CRLF")
         parts.append(data[:-2])
-    while (line := stream.readline()) != b"\r\n":
-        if not line.endswith(b"\r\n"):
-            raise ValueError("ended")
+    trailers = 0
+    while (line := stream.readline(4096)) != b"\r\n":
+        trailers += len(line)
+        if not line.endswith(b"\r\n") or trailers > 65536:
+            raise ValueError("ended, or too long")
     return b"".join(parts)
 
 
@@ -2058,8 +2069,8 @@ def _nb06_chunked_strict_on_extensions(stream: Any, limit: int) -> bytes:
     """Right, but for extensions, which it refuses."""
 
     class NoExtensions:
-        def readline(self) -> bytes:
-            line: bytes = stream.readline()
+        def readline(self, size: int = -1) -> bytes:
+            line: bytes = stream.readline(size)
             if b";" in line:
                 raise ValueError("an extension")
             return line
@@ -2068,6 +2079,27 @@ def _nb06_chunked_strict_on_extensions(stream: Any, limit: int) -> bytes:
             return bytes(stream.read(size))
 
     return EXERCISES["nb06.q4"].reference(NoExtensions(), limit)
+
+
+def _nb06_chunked_trailers_unbounded(stream: Any, limit: int) -> bytes:
+    """Right, but for the trailers, skipped however many there are."""
+
+    class SkipsTrailers:
+        after_the_last_chunk = False
+
+        def readline(self, size: int = -1) -> bytes:
+            line: bytes = stream.readline(size)
+            if self.after_the_last_chunk:
+                while line not in (b"\r\n", b""):
+                    line = stream.readline(size)
+            size_text = line.partition(b";")[0].removesuffix(b"\r\n")
+            self.after_the_last_chunk = bool(size_text) and not size_text.strip(b"0")
+            return line
+
+        def read(self, size: int) -> bytes:
+            return bytes(stream.read(size))
+
+    return EXERCISES["nb06.q4"].reference(SkipsTrailers(), limit)
 
 
 @pytest.mark.parametrize(
@@ -2085,6 +2117,9 @@ def _nb06_chunked_strict_on_extensions(stream: Any, limit: int) -> bytes:
         (_nb06_chunked_per_chunk_limit, "the body, 12 bytes, is over the limit of 10"),
         (_nb06_chunked_strict_on_extensions, "extension"),
         (lambda stream, limit: stream.read(4096), "stream.read(4096) was asked"),
+        (EXERCISES["nb06.q4"].wrong[4], "your code read 100,000 bytes before it stopped"),
+        (_nb06_chunked_but(lambda line: line.replace(b"5 \r\n", b"5\r\n")), "before a ';' only"),
+        (_nb06_chunked_trailers_unbounded, "the trailers come to 107,100 bytes"),
     ],
 )
 def test_nb06_q4_says_why_a_reader_is_wrong(
@@ -2093,6 +2128,29 @@ def test_nb06_q4_says_why_a_reader_is_wrong(
     feedback = EXERCISES["nb06.q4"].evaluate(answer)
     assert feedback.status is Status.NOT_YET, feedback
     assert reason in feedback.message, feedback
+
+
+def test_nb06_q1_reference_keeps_urlsplit_off_origin_form() -> None:
+    """urlsplit reads '//[x' as a host and raises; the target is origin-form, visible ASCII."""
+    assert EXERCISES["nb06.q1"].reference("GET //[x HTTP/1.1") == ("GET", "//[x", "HTTP/1.1")
+
+
+def test_nb06_q3_reference_sends_no_length_in_a_304() -> None:
+    assert b"Content-Length" not in EXERCISES["nb06.q3"].reference(304, b"")
+
+
+def test_nb06_q3_says_which_call_raised() -> None:
+    """A learner who reuses section 5's response_bytes, which refuses a 204, is told so."""
+
+    def refusing_204(status: int, body: bytes) -> bytes:
+        if status == 204:
+            raise ValueError("a 204 response needs a builder of its own")
+        return EXERCISES["nb06.q3"].reference(status, body)
+
+    feedback = EXERCISES["nb06.q3"].evaluate(refusing_204)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert "for build_response(204, b''), your code raised ValueError" in feedback.message
+    assert "without one" in feedback.message, feedback
 
 
 def test_nb06_q4_reads_over_a_real_connection() -> None:

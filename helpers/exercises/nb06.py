@@ -32,12 +32,11 @@ def parse_request_line(line: str) -> tuple[str, str, str]:
         raise ValueError(f"bad method {method!r}")
     if not VISIBLE.fullmatch(target) or "#" in target:  # a fragment stays in the client
         raise ValueError(f"bad target {target!r}")
-    url = urlsplit(target)
-    absolute_form = url.scheme in ("http", "https") and bool(url.hostname)
-    if absolute_form:
+    if not (target.startswith("/") or target == "*"):  # neither origin- nor asterisk-form
+        url = urlsplit(target)  # raises ValueError for some URLs, such as http://[::1
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(f"bad target {target!r}")
         _ = url.port  # reading it raises ValueError unless the port is digits, 0 to 65535
-    if not (target.startswith("/") or absolute_form or target == "*"):
-        raise ValueError(f"bad target {target!r}")
     if not VERSION.fullmatch(version):
         raise ValueError(f"bad version {version!r}")
     return method, target, version
@@ -175,10 +174,11 @@ q1 = Exercise(
         "regular expression, spell out the ASCII ranges (`A-Za-z`, `0-9`): `\\w`, `\\d`, "
         "str.isalpha() and str.isdigit() all accept letters and digits of other scripts.",
         "A target is visible ASCII, `[!-~]` in a regular expression, without '#'. Then three "
-        "forms: origin-form starts with '/', asterisk-form is exactly '*', and for absolute-form "
-        "`urllib.parse.urlsplit(target)` gives its `.scheme` and its `.hostname`; reading its "
-        "`.port` raises ValueError for a port that is not digits (or is over 65535). The version "
-        "is fixed text and two single digits: `re.fullmatch` with `[0-9]` does it.",
+        "forms: origin-form starts with '/', asterisk-form is exactly '*', and any other target "
+        "must be absolute-form: `urllib.parse.urlsplit(target)` gives its `.scheme` and its "
+        "`.hostname`, and reading its `.port` raises ValueError for a port that is not digits "
+        "(or is over 65535). Keep urlsplit off origin-form targets: it reads '//x/a' as the "
+        "host x. The version is fixed text and two single digits: `re.fullmatch` with `[0-9]`.",
     ],
     solution=parse_request_line,
     wrong=[
@@ -278,8 +278,8 @@ q2 = Exercise(
 def build_response(status: int, body: bytes) -> bytes:
     lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"]
     lines.append("Content-Type: text/plain; charset=utf-8")
-    if status >= 200 and status != 204:  # RFC 9110 8.6: never a Content-Length in 1xx or 204
-        lines.append(f"Content-Length: {len(body)}")
+    if status >= 200 and status not in (204, 304):  # RFC 9110 8.6: none in 1xx or 204, and
+        lines.append(f"Content-Length: {len(body)}")  # a 304's would be the page's length
     lines.append("Connection: close")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + body
 
@@ -347,7 +347,18 @@ def _check_response_text(status: int, body: bytes, response: bytes) -> None:
 
 def _check_build_response(candidate: Callable[[int, bytes], bytes]) -> None:
     require(callable(candidate), "the answer should be a function of (status, body).")
-    responses = [candidate(status, body) for status, body in RESPONSE_CASES]
+    responses = [
+        answer_of(
+            f"build_response({status}, {body!r})",
+            candidate,
+            status,
+            body,
+            advice=" A 204 has no body and no Content-Length: build its head without one."
+            if status in NO_LENGTH
+            else "",
+        )
+        for status, body in RESPONSE_CASES
+    ]
     for (status, body), response in zip(RESPONSE_CASES, responses, strict=True):
         require(
             isinstance(response, bytes),
@@ -444,10 +455,12 @@ HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]+")  # RFC 9112's HEXDIG, ASCII only; int(
 def read_chunked(stream, limit: int) -> bytes:  # stream: a binary file, as makefile("rb")
     body = b""
     while True:
-        line = stream.readline()
-        if not line.endswith(b"\r\n"):
-            raise ValueError(f"a chunk-size line ends with CRLF, not {line[-2:]!r}")
-        size_text = line[:-2].split(b";", 1)[0].rstrip(b" \t")  # drop any extension
+        line = stream.readline(4096)  # a bound: a line that never ends must not fill memory
+        if not line.endswith(b"\r\n"):  # over 4096 bytes, a bare LF, or the end of the stream
+            raise ValueError(f"a size line ends with CRLF within 4096 bytes: {line[:9]!r}")
+        size_text, semicolon, _ = line[:-2].partition(b";")  # an extension is ignored
+        if semicolon:
+            size_text = size_text.rstrip(b" \t")  # whitespace may come before a ';' only
         if not re.fullmatch(rb"[0-9A-Fa-f]+", size_text):  # int(x, 16) would take more
             raise ValueError(f"a chunk size is hexadecimal digits, not {size_text!r}")
         size = int(size_text, 16)
@@ -459,9 +472,11 @@ def read_chunked(stream, limit: int) -> bytes:  # stream: a binary file, as make
         if len(data) < size + 2 or not data.endswith(b"\r\n"):
             raise ValueError("a chunk's data is followed by CRLF")
         body += data[:-2]
-    while (line := stream.readline()) != b"\r\n":  # trailer lines, up to the empty line
-        if not line.endswith(b"\r\n"):
-            raise ValueError("the stream ended before the empty line that ends the body")
+    trailers = 0  # bytes of trailer lines so far
+    while (line := stream.readline(4096)) != b"\r\n":  # trailer lines, up to the empty line
+        trailers += len(line)
+        if not line.endswith(b"\r\n") or trailers > 64 * 1024:
+            raise ValueError("the trailers are cut short, or longer than 64 KiB")
     return body
 
 
@@ -510,6 +525,11 @@ BAD_CHUNKED: list[tuple[bytes, int, str]] = [
     ),
     (b"0x5\r\nhello\r\n0\r\n\r\n", 1024, "a size is hex digits only, without int()'s 0x prefix"),
     (b" 5\r\nhello\r\n0\r\n\r\n", 1024, "a size is hex digits only: no space before them"),
+    (
+        b"5 \r\nhello\r\n0\r\n\r\n",
+        1024,
+        "spaces or tabs may come before a ';' only, and '5 ' alone is not a size",
+    ),
     (b"5_0\r\n" + b"x" * 80 + b"\r\n0\r\n\r\n", 1024, "a size is hex digits only: no underscore"),
     (b"\r\nhello\r\n0\r\n\r\n", 1024, "a size has at least one digit"),
     (b"g\r\nhello\r\n0\r\n\r\n", 1024, "g is not a hexadecimal digit"),
@@ -529,7 +549,20 @@ BAD_CHUNKED: list[tuple[bytes, int, str]] = [
         1024,
         "a chunk of 0xffffffffff bytes (a terabyte) is over the limit of 1024",
     ),
+    (
+        b"f" * 100_000,
+        1024,
+        "a size line of 100,000 bytes, with no \\r\\n in sight, is over the 4096 bytes a line may "
+        "have",
+    ),
+    (
+        b"0\r\n" + (b"X-Padding: " + b"x" * 50 + b"\r\n") * 1700 + b"\r\n",
+        1024,
+        "the trailers come to 107,100 bytes, over the 64 KiB allowed",
+    ),
 ]
+# A reader must give up on a line, or on the trailers, before it has read this much of a body.
+READ_BOUND = 64 * 1024 + 4096
 
 
 class _Wire(io.BytesIO):
@@ -598,7 +631,14 @@ def _check_read_chunked(candidate: Callable[[BinaryIO, int], bytes]) -> None:
             "body, and not one byte further.",
         )
     for wire, limit, why in BAD_CHUNKED:
-        _, got = _read_from_wire(candidate, wire, limit)
+        stream, got = _read_from_wire(candidate, wire, limit)
+        require(
+            stream.tell() <= READ_BOUND,
+            f"for the body {wire[:40]!r} (limit {limit}), your code read {stream.tell():,} bytes "
+            f"before it stopped; it should raise ValueError: {why}. On a connection, a client that "
+            "never ends a line would fill the server's memory: read every line with a bound, "
+            "stream.readline(4096), and count the trailers' bytes.",
+        )
         if isinstance(got, ValueError):
             continue
         if isinstance(got, Exception):
@@ -685,6 +725,19 @@ def _stopping_at_the_last_chunk(stream: BinaryIO, limit: int) -> bytes:
         body += data[:-2]
 
 
+def _lines_without_a_bound(stream: BinaryIO, limit: int) -> bytes:
+    """Right but for its lines, read with readline() to their end however long they are."""
+
+    class Unbounded:
+        def readline(self, size: int = -1) -> bytes:
+            return stream.readline()
+
+        def read(self, size: int) -> bytes:
+            return stream.read(size)
+
+    return read_chunked(Unbounded(), limit)
+
+
 def _without_a_limit(stream: BinaryIO, limit: int) -> bytes:
     """Right but for the limit, never compared with the body's size."""
     return read_chunked(stream, 1 << 62)
@@ -694,16 +747,18 @@ q4 = Exercise(
     "read_chunked reads a chunked body exactly, and refuses a malformed one",
     _check_read_chunked,
     hints=[
-        "Loop: `line = stream.readline()`; it must end with b'\\r\\n'. The size is the text "
-        "before any ';', without the spaces or tabs before it; a regular expression such as "
-        "`rb'[0-9A-Fa-f]+'` with `fullmatch` says whether it is hex digits, and then "
-        "`int(text, 16)` reads it.",
-        "A size of 0 ends the chunks. Otherwise compare `len(body) + size` with `limit` first, "
-        "then `stream.read(size + 2)`: the data and its b'\\r\\n', which you check and drop. Too "
-        "few bytes means the stream ended early.",
-        "After the last chunk, keep reading lines until the one that is exactly b'\\r\\n' (the "
-        "lines before it are trailers, to be skipped); a line without b'\\r\\n' at its end, "
-        "b'' included, means the stream ended first.",
+        "Loop: `line = stream.readline(4096)`; it must end with b'\\r\\n' (a line that does not "
+        "was too long, or the stream ended first). The size is the text before any ';', without "
+        "the spaces or tabs before that ';'. Check that it is made of hex digits only before "
+        "`int(text, 16)` reads it: int takes a sign, spaces, 0x and underscores too.",
+        "`re.fullmatch(rb'[0-9A-Fa-f]+', text)` says whether a size is hex digits. A size of 0 "
+        "ends the chunks. Otherwise compare `len(body) + size` with `limit` first, then "
+        "`stream.read(size + 2)`: the data and its b'\\r\\n', which you check and drop. Too few "
+        "bytes means the stream ended early.",
+        "After the last chunk, keep reading lines, with the same bound, until the one that is "
+        "exactly b'\\r\\n' (the lines before it are trailers, to be skipped). Add up their "
+        "lengths and raise past 64 KiB; a line without b'\\r\\n' at its end, b'' included, means "
+        "the stream ended first.",
     ],
     solution=read_chunked,
     wrong=[
@@ -711,5 +766,6 @@ q4 = Exercise(
         _int_base_16,
         _stopping_at_the_last_chunk,
         _without_a_limit,
+        _lines_without_a_bound,
     ],
 )
