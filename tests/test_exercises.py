@@ -4249,7 +4249,28 @@ def test_nb09_q2_counts_pairs_and_accepts_a_counter() -> None:
     for answer in (with_counter, every_pair):
         assert EXERCISES["nb09.q2"].evaluate(answer).status is Status.CORRECT
     wrong = EXERCISES["nb09.q2"].evaluate(EXERCISES["nb09.q2"].wrong[0])
-    assert "100 URLs and 2 characters" in str(wrong), wrong
+    assert "for three URLs on one code (length 5), colliding_pairs returned 2" in str(wrong), wrong
+
+
+def test_nb09_q2_three_urls_share_one_code() -> None:
+    from helpers.exercises.nb09 import md5_prefix
+
+    urls = [f"https://www.example.com/articles/{n}" for n in (92, 134, 655782)]
+    assert {md5_prefix(url, 5) for url in urls} == {"8189b"}
+
+
+def test_nb09_q4_reference_accepts_ordinary_names_the_service_accepts() -> None:
+    """Underscores and '--' in the 3rd and 4th places are refused by IDNA, not by browsers."""
+    for url in ("https://my_site.example.com/", "https://ab--c.example/"):
+        assert _nb09_by_the_service(url)
+        assert EXERCISES["nb09.q4"].reference(url), url
+
+
+@pytest.mark.parametrize(("key", "case"), [("nb09.q1", "n=0, space=100"), ("nb09.q3", "'0'")])
+def test_nb09_an_error_in_the_answer_names_the_case(key: str, case: str) -> None:
+    feedback = EXERCISES[key].evaluate(lambda *arguments: {}[0])
+    assert feedback.status is Status.NOT_YET
+    assert f"for {case}, " in str(feedback) and "raised KeyError" in str(feedback), feedback
 
 
 def test_nb09_q1_says_one_code_cannot_repeat() -> None:
