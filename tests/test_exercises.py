@@ -2359,22 +2359,30 @@ def _nb08_task_with_an_id() -> Any:
     from flask import request
 
     data = request.get_json(silent=True)
-    task = data.get("task") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return {"error": "send an object"}, 400
+    task, priority = data.get("task"), data.get("priority", 3)
     if not isinstance(task, str) or not task.strip():
         return {"error": "send a task"}, 400
-    return {"id": 1, "task": task}, 201
+    if isinstance(priority, bool) or not isinstance(priority, int) or not 0 < priority < 6:
+        return {"error": "a priority is 1 to 5"}, 400
+    return {"id": 1, "task": task, "priority": priority}, 201
 
 
 def _nb08_task_by_exceptions() -> Any:
     from flask import request
 
     try:
-        task = request.get_json(silent=True)["task"]
-    except (TypeError, KeyError):
+        body = request.get_json(silent=True)
+        task = body["task"]
+        priority = body.get("priority", 3)
+    except (TypeError, KeyError, AttributeError):
         return {"error": "send a JSON object with a task"}, 400
     if not isinstance(task, str) or not task.strip():
         return {"error": "the task must be a non-empty string"}, 400
-    return {"task": task}, 201
+    if type(priority) is not int or priority not in range(1, 6):
+        return {"error": "the priority must be 1, 2, 3, 4 or 5"}, 400
+    return {"task": task, "priority": priority}, 201
 
 
 def _nb08_task_with_a_415() -> Any:
@@ -2386,7 +2394,10 @@ def _nb08_task_with_a_415() -> Any:
     task = data.get("task") if isinstance(data, dict) else None
     if not isinstance(task, str) or task.strip() == "":
         abort(make_response(jsonify(error="send a non-blank string task"), 400))
-    return jsonify(task=data["task"]), 201
+    priority = data.get("priority", 3)
+    if priority not in (1, 2, 3, 4, 5) or priority is True:
+        abort(make_response(jsonify(error="send a priority from 1 to 5"), 400))
+    return jsonify(task=data["task"], priority=priority), 201
 
 
 @pytest.mark.parametrize(
@@ -2415,7 +2426,8 @@ def test_nb08_other_correct_answers_pass(key: str, answer: object) -> None:
 def _nb08_task_trusting_the_body() -> Any:
     from flask import request
 
-    return {"task": request.get_json()["task"]}, 201
+    data = request.get_json()
+    return {"task": data["task"], "priority": data.get("priority", 3)}, 201
 
 
 def _nb08_task_as_201_ok() -> Any:
@@ -2429,7 +2441,7 @@ def _nb08_task_with_html_400s() -> Any:
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("task"), str) or not data["task"]:
         abort(400)
-    return {"task": data["task"]}, 201
+    return {"task": data["task"], "priority": data.get("priority", 3)}, 201
 
 
 def _nb08_task_from_a_form_too() -> Any:
@@ -2439,7 +2451,10 @@ def _nb08_task_from_a_form_too() -> Any:
     task = data.get("task") if isinstance(data, dict) else None
     if not isinstance(task, str) or not task.strip():
         return {"error": "no task"}, 400
-    return {"task": task}, 201
+    priority = data.get("priority", 3)
+    if type(priority) is not int or not 1 <= priority <= 5:
+        return {"error": "bad priority"}, 400
+    return {"task": task, "priority": priority}, 201
 
 
 def _nb08_task_allowing_blanks() -> Any:
@@ -2449,13 +2464,58 @@ def _nb08_task_allowing_blanks() -> Any:
     task = data.get("task") if isinstance(data, dict) else None
     if not isinstance(task, str) or task == "":
         return {"error": "no task"}, 400
+    priority = data.get("priority", 3)
+    if type(priority) is not int or not 1 <= priority <= 5:
+        return {"error": "bad priority"}, 400
+    return {"task": task, "priority": priority}, 201
+
+
+def _nb08_task_without_its_priority() -> Any:
+    """The old q4: the task alone comes back, and the priority is never checked."""
+    from flask import request
+
+    data = request.get_json(silent=True)
+    task = data.get("task") if isinstance(data, dict) else None
+    if not isinstance(task, str) or not task.strip():
+        return {"error": "no task"}, 400
     return {"task": task}, 201
+
+
+def _nb08_task_with_the_priority_or_3() -> Any:
+    """`or 3` takes the priority 0 for a missing one."""
+    from flask import request
+
+    data = request.get_json(silent=True)
+    task = data.get("task") if isinstance(data, dict) else None
+    if not isinstance(task, str) or not task.strip():
+        return {"error": "no task"}, 400
+    priority = data.get("priority") or 3
+    if type(priority) is not int or not 1 <= priority <= 5:
+        return {"error": "bad priority"}, 400
+    return {"task": task, "priority": priority}, 201
+
+
+def _nb08_task_with_a_float_priority() -> Any:
+    """2.5 passes a check of the range alone."""
+    from flask import request
+
+    data = request.get_json(silent=True)
+    task = data.get("task") if isinstance(data, dict) else None
+    if not isinstance(task, str) or not task.strip():
+        return {"error": "no task"}, 400
+    priority = data.get("priority", 3)
+    if not isinstance(priority, (int, float)) or isinstance(priority, bool):
+        return {"error": "bad priority"}, 400
+    if not 1 <= priority <= 5:
+        return {"error": "bad priority"}, 400
+    return {"task": task, "priority": priority}, 201
 
 
 @pytest.mark.parametrize(
     ("answer", "reason"),
     [
         (_nb08_task_trusting_the_body, "for a JSON list, your view raised TypeError"),
+        (EXERCISES["nb08.q4"].wrong[0], "for a JSON list, your view raised TypeError"),
         (_nb08_task_as_201_ok, "answered 200"),
         (_nb08_task_with_html_400s, "Flask's own error pages are HTML"),
         (_nb08_task_from_a_form_too, "for an HTML form (not JSON at all), the view answered 201"),
@@ -2463,6 +2523,9 @@ def _nb08_task_allowing_blanks() -> Any:
             _nb08_task_allowing_blanks,
             "for an object whose task is only spaces, the view answered 201",
         ),
+        (_nb08_task_without_its_priority, "without a priority, the task gets 3"),
+        (_nb08_task_with_the_priority_or_3, "for an object whose priority is 0, the view answered"),
+        (_nb08_task_with_a_float_priority, "whose priority is 2.5, the view answered 201"),
     ],
 )
 def test_nb08_q4_says_why_an_answer_is_wrong(answer: object, reason: str) -> None:
@@ -2557,7 +2620,7 @@ def _nb08_task_answering_text() -> Any:
     task = data.get("task") if isinstance(data, dict) else None
     if not isinstance(task, str) or not task.strip():
         return "bad request", 400
-    return {"task": task}, 201
+    return {"task": task, "priority": data.get("priority", 3)}, 201
 
 
 def _nb08_list_converter_taking_slashes() -> type:
@@ -2594,6 +2657,7 @@ def _nb08_list_converter_taking_slashes() -> type:
             "POST /echo with a text/plain body answered text/html",
         ),
         ("nb08.q1", _nb08_counts_with_a_weak_signal, "the counter is still empty"),
+        ("nb08.q1", EXERCISES["nb08.q1"].wrong[3], "the 500 that a server answers"),
         ("nb08.q3", _nb08_json_errors_with_an_empty_name, "a non-empty string"),
         ("nb08.q3", _nb08_json_errors_for_http_only_under_testing, "must become a JSON 500"),
         ("nb08.q3", EXERCISES["nb08.q3"].wrong[3], "the exception's name, message or traceback"),
@@ -2609,9 +2673,11 @@ def test_nb08_q4_wrong_answers_fail_for_their_own_reason() -> None:
     from helpers.exercises import nb08
 
     reasons = [EXERCISES["nb08.q4"].evaluate(answer).message for answer in nb08.q4.wrong]
-    assert "raised TypeError" in reasons[0]
-    assert "an object whose task is a number" in reasons[1]
-    assert "for broken JSON" in reasons[2]
+    assert "for a JSON list, your view raised TypeError" in reasons[0]
+    assert "an object whose priority is true, the view answered 201" in reasons[1]
+    assert "without a priority, the task gets 3" in reasons[2]
+    assert "an object whose priority is 0, the view answered 201" in reasons[3]
+    assert "for broken JSON" in reasons[4] and "Flask's own error pages are HTML" in reasons[4]
 
 
 def _nb08_counter_app_with_a_blueprint(config: Any = None) -> Any:
@@ -2736,7 +2802,6 @@ def _nb08_test_without_a_greeting(create_counter_app: Any) -> None:
         (_nb08_counter_app_with_a_blueprint, _nb08_test_with_helpers),
         (_nb08_counter_app_with_a_blueprint, EXERCISES["nb08.q5"].reference[1]),
         (EXERCISES["nb08.q5"].reference[0], _nb08_test_with_helpers),
-        (_nb08_counter_app_answering_201, EXERCISES["nb08.q5"].reference[1]),
     ],
 )
 def test_nb08_q5_accepts_other_correct_answers(answer: object) -> None:
@@ -2753,6 +2818,7 @@ def test_nb08_q5_accepts_other_correct_answers(answer: object) -> None:
         ((_nb08_counter_app_keeping_testing_only, _nb08_test_with_helpers), "overrides the"),
         ((_nb08_counter_app_with_leaky_defaults, _nb08_test_with_helpers), "reached the defaults"),
         ((_nb08_counter_app_answering_404, _nb08_test_with_helpers), 'answered ["404 {'),
+        ((_nb08_counter_app_answering_201, _nb08_test_with_helpers), 'answered ["201 {'),
         ((_nb08_counter_app_with_a_blueprint, _nb08_test_counting_from_zero), "your own factory"),
         ((_nb08_counter_app_with_an_extra_route, _nb08_test_of_the_extra_route), "a correct"),
         (
@@ -2779,6 +2845,154 @@ def test_nb08_q5_solution_shows_the_factory_and_the_test(
     EXERCISES["nb08.q5"].solution()
     out = capsys.readouterr().out
     assert "def create_counter_app(" in out and "def test_counter_apps(" in out
+
+
+def _nb08_shop_reserving_then_paying(stock: Any, pay: Any) -> Any:
+    """Takes the unit under the lock, pays outside it, and gives the unit back if paying fails."""
+    import threading
+
+    from flask import Flask
+
+    app = Flask(__name__)
+    lock = threading.Lock()
+
+    @app.post("/order/<item>")
+    def order(item: str) -> Any:
+        with lock:
+            if item not in stock:
+                return {"error": "unknown"}, 404
+            if stock[item] <= 0:
+                return {"error": "sold out"}, 409
+            stock[item] -= 1
+            left = stock[item]
+        try:
+            pay(item)
+        except Exception:
+            with lock:
+                stock[item] += 1
+            raise
+        return {"ordered": item, "left": left}
+
+    return app
+
+
+_NB08_ONE_LOCK_FOR_EVERY_SHOP = __import__("threading").RLock()
+
+
+def _nb08_shop_with_a_module_lock(stock: Any, pay: Any) -> Any:
+    """One re-entrant lock at module level, shared by every shop: coarse, but right."""
+    from flask import Flask, abort, jsonify, make_response
+
+    app = Flask(__name__)
+
+    def refuse(status: int, message: str) -> None:
+        abort(make_response(jsonify(error=message), status))
+
+    @app.route("/order/<item>", methods=["POST"])
+    def order(item: str) -> Any:
+        with _NB08_ONE_LOCK_FOR_EVERY_SHOP:
+            if item not in stock:
+                refuse(404, "no such item")
+            if not stock[item]:
+                refuse(409, "none left")
+            pay(item)
+            stock[item] = stock[item] - 1
+            return jsonify(ordered=item, left=stock[item])
+
+    return app
+
+
+@pytest.mark.parametrize(
+    "answer", [_nb08_shop_reserving_then_paying, _nb08_shop_with_a_module_lock]
+)
+def test_nb08_q6_accepts_other_correct_answers(answer: object) -> None:
+    feedback = EXERCISES["nb08.q6"].evaluate(answer)
+    assert feedback.status is Status.CORRECT, feedback
+
+
+def _nb08_shop_paying_for_refused_orders(stock: Any, pay: Any) -> Any:
+    import threading
+
+    from flask import Flask
+
+    app = Flask(__name__)
+    lock = threading.Lock()
+
+    @app.post("/order/<item>")
+    def order(item: str) -> Any:
+        with lock:
+            pay(item)  # before the checks: a refused order is paid for too
+            if item not in stock:
+                return {"error": "unknown"}, 404
+            if stock[item] == 0:
+                return {"error": "sold out"}, 409
+            stock[item] -= 1
+            return {"ordered": item, "left": stock[item]}
+
+    return app
+
+
+def _nb08_shop_locking_twice(stock: Any, pay: Any) -> Any:
+    """Takes its (not re-entrant) lock again inside itself: the first order waits forever."""
+    import threading
+
+    from flask import Flask
+
+    app = Flask(__name__)
+    lock = threading.Lock()
+
+    def take(item: str) -> int:
+        with lock:
+            stock[item] -= 1
+            return int(stock[item])
+
+    @app.post("/order/<item>")
+    def order(item: str) -> Any:
+        if item not in stock:
+            return {"error": "unknown"}, 404
+        with lock:
+            if stock[item] == 0:
+                return {"error": "sold out"}, 409
+            pay(item)
+            return {"ordered": item, "left": take(item)}
+
+    return app
+
+
+def _nb08_shop_answering_201(stock: Any, pay: Any) -> Any:
+    from helpers.exercises.nb08 import create_shop
+
+    app = create_shop(stock, pay)
+    app.after_request(lambda response: setattr(response, "status_code", 201) or response)
+    return app
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (EXERCISES["nb08.q6"].wrong[0], "answered [200, 200, 200, 200, 200, 200]"),
+        (EXERCISES["nb08.q6"].wrong[1], "the check and the act must be one step"),
+        (EXERCISES["nb08.q6"].wrong[2], "left a stock of -4"),
+        (_nb08_shop_paying_for_refused_orders, "never for a refused order"),
+        (_nb08_shop_answering_201, "order 1 (POST /order/apple) answered 201"),
+        (lambda stock, pay: None, "returned None; return the Flask app"),
+    ],
+)
+def test_nb08_q6_says_why_an_answer_is_wrong(answer: object, reason: str) -> None:
+    feedback = EXERCISES["nb08.q6"].evaluate(answer)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert reason in feedback.message, feedback.message
+
+
+def test_nb08_q6_does_not_wait_forever_for_a_shop_that_hangs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from helpers.exercises import nb08
+
+    monkeypatch.setattr(nb08, "_WAIT_SECONDS", 1.0)
+    feedback = EXERCISES["nb08.q6"].evaluate(_nb08_shop_locking_twice)
+    assert feedback.status is Status.NOT_YET, feedback
+    assert "does a request wait for a lock that is never released?" in feedback.message
 
 
 # --- Notebook 07: other correct answers, and the reasons the checks give for wrong ones.

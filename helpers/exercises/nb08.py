@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -39,7 +41,8 @@ def count_statuses(app: Flask) -> Counter[tuple[str | None, int]]:
 
 
 def _counted_app() -> Flask:
-    """A small app whose answers cover a view's 200, a view's own 409 and 404, and routing's."""
+    """A small app whose answers cover a view's 200, a view's own 409 and 404, routing's, and
+    (on an app with TESTING off) the 500 of a view that raises."""
     app = Flask(__name__)
     app.testing = True  # an exception in a hook reaches the check instead of becoming a 500
 
@@ -56,6 +59,10 @@ def _counted_app() -> Flask:
     @app.post("/orders")
     def order() -> tuple[dict[str, str], int]:
         return {"error": "out of stock"}, 409
+
+    @app.get("/broken")
+    def broken() -> dict[str, float]:
+        return {"share": 1 / 0}
 
     return app
 
@@ -134,6 +141,21 @@ def _check_count_statuses(candidate: Callable[[Flask], Any]) -> None:
         "a second app and the first share their counts: each call of count_statuses should "
         "create a counter of its own.",
     )
+    other.testing = False  # as on a server: the view's exception becomes a 500
+    try:
+        other.test_client().get("/broken", errors_stream=io.StringIO())
+    except Exception as error:
+        raise NotYet(
+            f"for GET /broken, whose view raises ZeroDivisionError, the app with your hook let "
+            f"{type(error).__name__} through, with TESTING off: a server answers it with a 500."
+        ) from error
+    expected = {("hello", 200): 1, ("broken", 500): 1}
+    require(
+        dict(other_counts) == expected,
+        f"after GET /hello and GET /broken, whose view raises ZeroDivisionError, on an app with "
+        f"TESTING off (as on a server), the counter holds {dict(other_counts)}; expected "
+        f"{expected}: the 500 that a server answers to a view's exception counts too.",
+    )
 
 
 def _count_statuses_by_path(app: Flask) -> Counter[tuple[str, int]]:
@@ -163,6 +185,30 @@ def _count_statuses_in_one_global(app: Flask) -> Counter[tuple[str | None, int]]
     return _everything
 
 
+def _count_statuses_around_the_views(app: Flask) -> Counter[tuple[str | None, int]]:
+    """Wrong: wraps each view and handles 404 and 405, so a view's exception, a 500, is lost."""
+    counts: Counter[tuple[str | None, int]] = Counter()
+
+    def counted(view: Callable[..., Any]) -> Callable[..., Response]:
+        def wrapper(**arguments: Any) -> Response:
+            response = app.make_response(view(**arguments))
+            counts[request.endpoint, response.status_code] += 1
+            return response
+
+        return wrapper
+
+    for endpoint, view in list(app.view_functions.items()):
+        app.view_functions[endpoint] = counted(view)
+
+    def count_error(error: HTTPException) -> HTTPException:
+        counts[request.endpoint, error.code or 0] += 1
+        return error
+
+    app.register_error_handler(404, count_error)
+    app.register_error_handler(405, count_error)
+    return counts
+
+
 def _count_statuses_losing_the_response(app: Flask) -> Counter[tuple[str | None, int]]:
     """Wrong: the hook returns None, so the app has no response to send."""
     counts: Counter[tuple[str | None, int]] = Counter()
@@ -178,8 +224,9 @@ q1 = Exercise(
     "a hook that counts the answers per endpoint and status",
     _check_count_statuses,
     hints=[
-        "Which hook of section 11 runs for every answer, a view's and routing's alike, and is "
-        "handed the response? The counter is created in count_statuses, so each app gets its own.",
+        "Which hook of section 11 runs for every answer (a view's, routing's, and the 500 of a "
+        "view that raised) and is handed the response? The counter is created in count_statuses, "
+        "so each app gets its own.",
         "In that hook, `request.endpoint` says which view answered (None when no rule matched) "
         "and the response says the status. What must the hook give back?",
     ],
@@ -188,6 +235,7 @@ q1 = Exercise(
         _count_statuses_by_path,
         _count_statuses_in_one_global,
         _count_statuses_losing_the_response,
+        _count_statuses_around_the_views,
     ],
 )
 
@@ -305,8 +353,9 @@ q2 = Exercise(
 def register_json_errors(app: Flask) -> None:
     """Answer every HTTP error as JSON `{"error": name, "status": code}`, keeping its headers.
 
-    An unhandled exception is one too: with TESTING off, Flask wraps it in InternalServerError
-    before it looks for a handler, so this handler answers it, with the 500's generic name.
+    An unhandled exception is one too: no handler matches its class, so with TESTING off Flask
+    wraps it in an InternalServerError and asks the handlers of that error, this one included,
+    which answers with the 500's generic name and nothing of the exception.
     """
 
     @app.errorhandler(HTTPException)
@@ -467,9 +516,10 @@ q3 = Exercise(
         "werkzeug.exceptions, and a handler registered for a class also handles its subclasses.",
         "A 405 carries a header that a dict you build yourself lacks. Which response has it "
         "already, and what would you change in it to make it JSON?",
-        "For the 500: section 12 showed what an exception that no view catches becomes before "
-        "Flask looks for a handler, and which handlers it then asks (Flask's own code: "
-        "`inspect.getsource(Flask.handle_exception)`). What must that handler leave out?",
+        "For the 500: section 12 showed which handler a view's exception reaches. A handler for "
+        "its class or a base class (`Exception`) gets the exception itself; when none matches, "
+        "Flask wraps it in an `InternalServerError` and asks the handlers of that error (Flask's "
+        "code: `inspect.getsource(Flask.handle_exception)`). What must the answer leave out?",
     ],
     solution=register_json_errors,
     wrong=[
@@ -481,30 +531,42 @@ q3 = Exercise(
 )
 
 
-# q4: a view that refuses a bad body with a 400, never a 500
+# q4: a view that checks an optional field, and answers 400, never 500, to a body it cannot use
 
 
-def add_task() -> tuple[dict[str, str], int]:
-    """`POST /tasks`: 201 for a JSON object with a non-blank string "task", a JSON 400 otherwise."""
+def add_task() -> tuple[dict[str, Any], int]:
+    """`POST /tasks`: a non-blank string "task" and an optional whole "priority" from 1 to 5."""
     data = request.get_json(silent=True)  # None for broken JSON or a body that is not JSON
-    task = data.get("task") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return {"error": "send a JSON object"}, 400
+    task = data.get("task")
     if not isinstance(task, str) or not task.strip():
-        return {"error": 'send a JSON object with a non-blank string "task"'}, 400
-    return {"task": task}, 201
+        return {"error": 'send a non-blank string "task"'}, 400
+    priority = data.get("priority", 3)  # the default when the body has none
+    if type(priority) is not int or not 1 <= priority <= 5:  # not isinstance: True is an int
+        return {"error": '"priority" must be a whole number from 1 to 5'}, 400
+    return {"task": task, "priority": priority}, 201
 
 
+# Bodies the view must accept, and the priority each answer must hold.
+_GOOD_TASK_BODIES: tuple[tuple[dict[str, Any], int], ...] = (
+    ({"task": "write tests"}, 3),
+    ({"task": "ünïcode ✓", "priority": 1}, 1),
+    ({"task": "ship it", "priority": 5}, 5),
+)
 # Bodies that must be refused, each with the words that name it in the feedback.
 _BAD_TASK_BODIES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("a JSON list", {"json": ["write tests"]}),
-    ("a JSON string", {"json": "write tests"}),
     ("the JSON number 42", {"json": 42}),
-    ("the JSON null", {"data": "null", "content_type": "application/json"}),
+    ("broken JSON", {"data": '{"task": ', "content_type": "application/json"}),
     ("an object without a task", {"json": {"title": "write tests"}}),
     ("an object whose task is a number", {"json": {"task": 42}}),
-    ("an object whose task is a list", {"json": {"task": ["write tests"]}}),
-    ("an object whose task is empty", {"json": {"task": ""}}),
     ("an object whose task is only spaces", {"json": {"task": "   "}}),
-    ("broken JSON", {"data": '{"task": ', "content_type": "application/json"}),
+    ('an object whose priority is the text "2"', {"json": {"task": "a", "priority": "2"}}),
+    ("an object whose priority is 2.5", {"json": {"task": "a", "priority": 2.5}}),
+    ("an object whose priority is true", {"json": {"task": "a", "priority": True}}),
+    ("an object whose priority is 0", {"json": {"task": "a", "priority": 0}}),
+    ("an object whose priority is 6", {"json": {"task": "a", "priority": 6}}),
 )
 _FORM_BODY = {"data": {"task": "write tests"}}  # an HTML form: not JSON at all
 
@@ -526,14 +588,20 @@ def _post_task(view: Callable[..., Any], body: dict[str, Any], what: str) -> Any
 
 def _check_add_task(candidate: Callable[..., Any]) -> None:
     require(callable(candidate), "the answer should be a view function, add_task().")
-    for task in ("write tests", "ünïcode ✓"):
-        body = {"task": task}
+    for body, priority in _GOOD_TASK_BODIES:
         response = _post_task(candidate, {"json": body}, f"the body {body}")
         got = response.get_json(silent=True)
+        expected = {"task": body["task"], "priority": priority}
         require(
-            response.status_code == 201 and isinstance(got, dict) and got.get("task") == task,
+            response.status_code == 201
+            and isinstance(got, dict)
+            and got.get("task") == body["task"]
+            and type(got.get("priority")) is int
+            and got["priority"] == priority,
             f"for the body {body}, the view answered {response.status_code} {got}; expected 201 "
-            f"with a JSON object whose task is {task!r}, such as {body}.",
+            f"with a JSON object such as {expected}"
+            + ("" if "priority" in body else ": without a priority, the task gets 3")
+            + ".",
         )
     for what, body in _BAD_TASK_BODIES:
         response = _post_task(candidate, body, what)
@@ -562,41 +630,82 @@ def _check_add_task(candidate: Callable[..., Any]) -> None:
     )
 
 
-def _add_task_trusting_the_body() -> tuple[dict[str, str], int]:
+def _add_task_trusting_the_body() -> tuple[dict[str, Any], int]:
     """Wrong: the reference shortener's bug, a 500 on any body that is not an object with a task."""
-    return {"task": request.get_json()["task"]}, 201
+    data = request.get_json()
+    return {"task": data["task"], "priority": data.get("priority", 3)}, 201
 
 
-def _add_task_without_a_type_check() -> tuple[dict[str, Any], int]:
-    """Wrong: {"task": 42} is stored as a task."""
+def _add_task_taking_true_for_a_number() -> tuple[dict[str, Any], int]:
+    """Wrong: isinstance(True, int) holds, so the priority `true` is taken for 1."""
     data = request.get_json(silent=True)
-    if not isinstance(data, dict) or not data.get("task"):
+    if not isinstance(data, dict):
+        return {"error": "send an object"}, 400
+    task = data.get("task")
+    if not isinstance(task, str) or not task.strip():
         return {"error": "no task"}, 400
-    return {"task": data["task"]}, 201
+    priority = data.get("priority", 3)
+    if not isinstance(priority, int) or not 1 <= priority <= 5:
+        return {"error": "bad priority"}, 400
+    return {"task": task, "priority": priority}, 201
 
 
-def _add_task_with_flask_html_errors() -> tuple[dict[str, str], int]:
+def _add_task_without_a_default() -> tuple[dict[str, Any], int]:
+    """Wrong: a body without a priority is refused instead of getting 3."""
+    data = request.get_json(silent=True)
+    task = data.get("task") if isinstance(data, dict) else None
+    priority = data.get("priority") if isinstance(data, dict) else None
+    if not isinstance(task, str) or not task.strip() or type(priority) is not int:
+        return {"error": "send a task and a priority"}, 400
+    if not 1 <= priority <= 5:
+        return {"error": "bad priority"}, 400
+    return {"task": task, "priority": priority}, 201
+
+
+def _add_task_without_a_range() -> tuple[dict[str, Any], int]:
+    """Wrong: any whole number is a priority, 0 and 6 included."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return {"error": "send an object"}, 400
+    task = data.get("task")
+    if not isinstance(task, str) or not task.strip():
+        return {"error": "no task"}, 400
+    priority = data.get("priority", 3)
+    if type(priority) is not int:
+        return {"error": "bad priority"}, 400
+    return {"task": task, "priority": priority}, 201
+
+
+def _add_task_with_flask_html_errors() -> tuple[dict[str, Any], int]:
     """Wrong: without silent=True, broken JSON gets Flask's own HTML 400 page, not JSON."""
     data = request.get_json()
     task = data.get("task") if isinstance(data, dict) else None
     if not isinstance(task, str) or not task.strip():
         return {"error": "no task"}, 400
-    return {"task": task}, 201
+    priority = data.get("priority", 3)
+    if type(priority) is not int or not 1 <= priority <= 5:
+        return {"error": "bad priority"}, 400
+    return {"task": task, "priority": priority}, 201
 
 
 q4 = Exercise(
-    "a view that answers 400, never 500, to a body it cannot use",
+    "a view that checks an optional field, and answers 400, never 500, to a body it cannot use",
     _check_add_task,
     hints=[
-        "`request.get_json()` accepts any JSON value, a list or a number too, and raises an HTTP "
-        "error of its own on broken JSON; `request.get_json(silent=True)` returns None instead.",
-        "Check the type of what you got (`isinstance(..., dict)`), then the type and the value of "
-        'its "task", before using it; otherwise `return {"error": "..."}, 400`.',
+        "Start as section 5's `note_text` does: `request.get_json(silent=True)` (None for broken "
+        'JSON), then `isinstance(..., dict)`, then the type and the value of its "task". Answer '
+        '`{"error": "..."}, 400` for anything else.',
+        '`data.get("priority", 3)` gives the default when the key is missing. Then check its type '
+        "and its range (`1 <= priority <= 5`) before using it.",
+        "JSON `true` arrives as Python `True`, and `isinstance(True, int)` holds: `bool` is a "
+        "subclass of `int`, and `True == 1`. `type(priority) is int` refuses it.",
     ],
     solution=add_task,
     wrong=[
         _add_task_trusting_the_body,
-        _add_task_without_a_type_check,
+        _add_task_taking_true_for_a_number,
+        _add_task_without_a_default,
+        _add_task_without_a_range,
         _add_task_with_flask_html_errors,
     ],
 )
@@ -700,7 +809,7 @@ def _answer(client: Any, method: str, path: str, where: str) -> Any:
             f"{method} {path} on {where} raised {type(error).__name__}: {error}."
         ) from error
     got = response.get_json(silent=True)
-    return got if 200 <= response.status_code < 300 else f"{response.status_code} {got}"
+    return got if response.status_code == 200 else f"{response.status_code} {got}"
 
 
 def _build(factory: Factory, *config: Mapping[str, Any]) -> Flask:
@@ -729,8 +838,8 @@ def _check_factory(factory: Factory) -> None:
     counts = [_answer(first, "POST", "/visits", where) for _ in range(2)]
     require(
         counts == [{"visits": 1}, {"visits": 2}],
-        f"two POST /visits on {where} answered "
-        f"{counts}; expected {{'visits': 1}} then {{'visits': 2}}.",
+        f"two POST /visits on {where} answered {counts}; expected 200 OK with {{'visits': 1}}, "
+        "then with {'visits': 2}.",
     )
     config = {"TESTING": True, "GREETING": "Bonjour"}
     french = _build(factory, config).test_client()
@@ -824,4 +933,260 @@ q5 = _FactoryAndTest(
         (_SHARED_COUNT, test_counter_apps),
         (_CONFIG_IGNORED, test_counter_apps),
     ],
+)
+
+
+# q6: section 8's race, fixed: the check and the act made one step
+
+
+def create_shop(stock: dict[str, int], pay: Callable[[str], None]) -> Flask:
+    """A shop selling from `stock`: `POST /order/<item>` pays, then takes one, never overselling.
+
+    One lock per shop holds the check, the payment and the subtraction together, so a second
+    order waits until the first is done. Holding it through a slow payment queues every order;
+    a shop that must go faster takes the unit under the lock and pays after, giving it back if
+    paying fails.
+    """
+    app = Flask(__name__)
+    lock = threading.Lock()  # made once per shop, shared by all its requests
+
+    @app.post("/order/<item>")
+    def order(item: str) -> tuple[dict[str, Any], int]:
+        with lock:
+            if item not in stock:
+                return {"error": f"{item} is not sold here"}, 404
+            if stock[item] == 0:
+                return {"error": f"{item} is out of stock"}, 409
+            pay(item)
+            stock[item] -= 1
+            return {"ordered": item, "left": stock[item]}, 200
+
+    return app
+
+
+_PAYMENT_SECONDS = 0.1  # the slow step of the check's payment service
+_CUSTOMERS = 6  # orders sent at once for the last two apples
+_WAIT_SECONDS = 10.0  # how long the check waits for all of them
+
+
+class _Payments:
+    """A payment service for the check: records each item paid for, slowly if asked."""
+
+    def __init__(self, seconds: float = 0.0) -> None:
+        self.seconds = seconds
+        self.paid: list[str] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, item: str) -> None:
+        time.sleep(self.seconds)
+        with self._lock:
+            self.paid.append(item)
+
+
+def _build_shop(candidate: Callable[..., Any], stock: dict[str, int], pay: _Payments) -> Flask:
+    call = f"create_shop({stock}, pay)"
+    app = answer_of(call, candidate, stock, pay)
+    require(isinstance(app, Flask), f"{call} returned {app!r}; return the Flask app it builds.")
+    app.testing = True  # an exception in a view reaches the check instead of becoming a 500
+    return app  # type: ignore[no-any-return]
+
+
+def _request_order(app: Flask, item: str) -> tuple[int, Any]:
+    """POST /order/<item> on `app`: the status and the JSON; a view's exception is a NotYet."""
+    try:
+        response = app.test_client().post(f"/order/{item}")
+    except (NotImplementedError, NotYet):
+        raise
+    except Exception as error:
+        raise NotYet(
+            f"POST /order/{item} raised {type(error).__name__}: {error}; a server answers an "
+            "exception with a 500."
+        ) from error
+    return response.status_code, response.get_json(silent=True)
+
+
+_HANGS = "does a request wait for a lock that is never released?"
+
+
+def _order(app: Flask, item: str) -> tuple[int, Any]:
+    """`_request_order` in a thread of its own, so that a shop that never answers cannot hang
+    the check: after _WAIT_SECONDS it is a NotYet."""
+    outcome: list[tuple[int, Any]] = []
+    failure: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            outcome.append(_request_order(app, item))
+        except BaseException as error:  # handed to the check's thread below
+            failure.append(error)
+
+    thread = threading.Thread(target=send, daemon=True)
+    thread.start()
+    thread.join(timeout=_WAIT_SECONDS)
+    require(
+        not thread.is_alive(),
+        f"POST /order/{item} had not been answered after {_WAIT_SECONDS:.0f} s: {_HANGS}",
+    )
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+def _check_orders_one_at_a_time(candidate: Callable[..., Any]) -> None:
+    stock = {"apple": 2, "pear": 0}
+    pay = _Payments()
+    app = _build_shop(candidate, stock, pay)
+    expected: list[tuple[str, int, Any]] = [
+        ("apple", 200, {"ordered": "apple", "left": 1}),
+        ("apple", 200, {"ordered": "apple", "left": 0}),
+        ("apple", 409, "error"),
+        ("pear", 409, "error"),
+        ("kiwi", 404, "error"),
+    ]
+    for number, (item, status, body) in enumerate(expected, start=1):
+        got_status, got = _order(app, item)
+        if body == "error":
+            right = got_status == status and isinstance(got, dict) and "error" in got
+            want = f"{status} with a JSON object that has an 'error' key"
+        else:
+            right = (got_status, got) == (status, body)
+            want = f"{status} {body}"
+        require(
+            right,
+            f"with stock {{'apple': 2, 'pear': 0}}, order {number} (POST /order/{item}) answered "
+            f"{got_status} {got}; expected {want}.",
+        )
+    require(
+        pay.paid == ["apple", "apple"],
+        f"after two sales and three refusals, pay() was called for {pay.paid}; expected "
+        "['apple', 'apple']: once per sale, with the item, and never for a refused order.",
+    )
+    require(stock == {"apple": 0, "pear": 0}, f"after two sales the stock is {stock}.")
+
+
+def _check_orders_at_once(candidate: Callable[..., Any]) -> None:
+    stock = {"apple": 2}
+    pay = _Payments(_PAYMENT_SECONDS)
+    app = _build_shop(candidate, stock, pay)
+    start = threading.Barrier(_CUSTOMERS, timeout=_WAIT_SECONDS)
+    answers: list[tuple[int, Any]] = []
+    failures: list[BaseException] = []
+
+    def customer() -> None:
+        try:
+            start.wait()
+            answers.append(_request_order(app, "apple"))
+        except BaseException as error:  # handed to the check's thread below
+            failures.append(error)
+
+    customers = [threading.Thread(target=customer, daemon=True) for _ in range(_CUSTOMERS)]
+    for thread in customers:
+        thread.start()
+    deadline = time.monotonic() + _WAIT_SECONDS
+    for thread in customers:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    require(
+        not any(thread.is_alive() for thread in customers),
+        f"{_CUSTOMERS} orders at once had not all been answered after {_WAIT_SECONDS:.0f} s: "
+        + _HANGS,
+    )
+    for failure in failures:
+        if isinstance(failure, NotYet):
+            raise NotYet(f"with {_CUSTOMERS} orders at once, {failure}")
+        raise failure
+    sold = sum(status == 200 for status, _ in answers)
+    statuses = sorted(status for status, _ in answers)
+    require(
+        sold == 2 and statuses == [200, 200] + [409] * (_CUSTOMERS - 2) and stock["apple"] == 0,
+        f"{_CUSTOMERS} orders at once for the last 2 apples, with a payment that takes "
+        f"{_PAYMENT_SECONDS * 1000:.0f} ms, answered {statuses} and left a stock of "
+        f"{stock['apple']}: {sold} apples sold. Orders passed the check before others had taken "
+        "their apple: the check and the act must be one step that no other request can come "
+        "between.",
+    )
+    require(
+        len(pay.paid) == 2,
+        f"{_CUSTOMERS} orders at once sold 2 apples but called pay() {len(pay.paid)} times: "
+        "once per sale.",
+    )
+
+
+def _check_create_shop(candidate: Callable[..., Any]) -> None:
+    require(callable(candidate), "the answer should be a function create_shop(stock, pay).")
+    _check_orders_one_at_a_time(candidate)
+    _check_orders_at_once(candidate)
+
+
+def _shop_with(
+    guarded: Callable[[Callable[[], tuple[dict[str, Any], int]]], tuple[dict[str, Any], int]],
+) -> Callable[[dict[str, int], Callable[[str], None]], Flask]:
+    """A factory of shops whose order view runs its steps through `guarded` (for wrong answers)."""
+
+    def create(stock: dict[str, int], pay: Callable[[str], None]) -> Flask:
+        app = Flask(__name__)
+
+        @app.post("/order/<item>")
+        def order(item: str) -> tuple[dict[str, Any], int]:
+            def steps() -> tuple[dict[str, Any], int]:
+                if item not in stock:
+                    return {"error": "not sold here"}, 404
+                if stock[item] == 0:
+                    return {"error": "out of stock"}, 409
+                pay(item)
+                stock[item] -= 1
+                return {"ordered": item, "left": stock[item]}, 200
+
+            return guarded(steps)
+
+        return app
+
+    return create
+
+
+def _shop_checking_then_acting(stock: dict[str, int], pay: Callable[[str], None]) -> Flask:
+    """Wrong: section 8's race, a check and an act with nothing to hold them together."""
+    return _shop_with(lambda steps: steps())(stock, pay)
+
+
+def _shop_with_a_lock_per_request(stock: dict[str, int], pay: Callable[[str], None]) -> Flask:
+    """Wrong: each request makes a lock of its own, which no other request ever waits for."""
+
+    def guarded(steps: Callable[[], tuple[dict[str, Any], int]]) -> tuple[dict[str, Any], int]:
+        with threading.Lock():
+            return steps()
+
+    return _shop_with(guarded)(stock, pay)
+
+
+def _shop_locking_the_act_only(stock: dict[str, int], pay: Callable[[str], None]) -> Flask:
+    """Wrong: the subtraction is locked, but the check before it is not."""
+    app = Flask(__name__)
+    lock = threading.Lock()
+
+    @app.post("/order/<item>")
+    def order(item: str) -> tuple[dict[str, Any], int]:
+        if item not in stock:
+            return {"error": "not sold here"}, 404
+        if stock[item] == 0:
+            return {"error": "out of stock"}, 409
+        pay(item)
+        with lock:
+            stock[item] -= 1
+            return {"ordered": item, "left": stock[item]}, 200
+
+    return app
+
+
+q6 = Exercise(
+    "a shop that sells its last apple once, however many ask at once",
+    _check_create_shop,
+    hints=[
+        "Section 8 showed the cure: which object turns two steps into one, so that a second "
+        "request waits until the first is done with both?",
+        "Make one `threading.Lock()` in create_shop, not in the view: a lock made per request is "
+        "one no other request waits for. Then do the check, `pay(item)` and the subtraction "
+        "inside `with lock:`.",
+    ],
+    solution=create_shop,
+    wrong=[_shop_checking_then_acting, _shop_with_a_lock_per_request, _shop_locking_the_act_only],
 )
