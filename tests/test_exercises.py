@@ -1249,36 +1249,56 @@ def test_nb03_q3_messages_do_not_give_the_pauses_away() -> None:
 _NB04_SENTINEL = object()
 
 
-def _append_to_by_expression(item: Any, items: list[Any] | None = None) -> list[Any]:
-    items = [] if items is None else items
-    items.append(item)
-    return items
+def _count_words_by_expression(text: str, counts: dict[str, int] | None = None) -> dict[str, int]:
+    counts = {} if counts is None else counts
+    for word in text.split():
+        counts[word] = counts.get(word, 0) + 1
+    return counts
 
 
-def _append_to_with_a_sentinel(item: Any, items: Any = _NB04_SENTINEL) -> list[Any]:
-    if items is _NB04_SENTINEL:
-        items = []
-    items.append(item)
-    return items
+def _count_words_with_a_sentinel(text: str, counts: Any = _NB04_SENTINEL) -> dict[str, int]:
+    if counts is _NB04_SENTINEL:
+        counts = {}
+    for word in text.split():
+        counts[word] = counts.get(word, 0) + 1
+    return counts
 
 
-def _append_to_if_not_items(item: Any, items: list[Any] | None = None) -> list[Any]:
-    if not items:  # an empty list the caller passed in is replaced too
-        items = []
-    items.append(item)
-    return items
+def _count_words_with_a_counter(text: str, counts: Any = None) -> Any:
+    import collections
+
+    if counts is None:
+        counts = collections.Counter()  # a dict too
+    for word, times in collections.Counter(text.split()).items():
+        counts[word] = counts.get(word, 0) + times
+    return counts
 
 
-def _append_to_a_copy_of_a_tuple(item: Any, items: Any = ()) -> list[Any]:
-    items = list(items)
-    items.append(item)
-    return items
+def _count_words_if_not_counts(text: str, counts: dict[str, int] | None = None) -> dict[str, int]:
+    if not counts:  # an empty dict the caller passed in is replaced too
+        counts = {}
+    for word in text.split():
+        counts[word] = counts.get(word, 0) + 1
+    return counts
 
 
-def _append_to_a_new_list(item: Any, items: list[Any] | None = None) -> list[Any]:
-    if items is None:
-        items = []
-    return [*items, item]  # a new list: the caller's stays as it was
+def _count_words_by_space(text: str, counts: dict[str, int] | None = None) -> dict[str, int]:
+    if counts is None:
+        counts = {}
+    for word in text.split(" "):  # two spaces make an empty "word"; a newline joins two
+        counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def _count_words_returning_a_new_dict(
+    text: str, counts: dict[str, int] | None = None
+) -> dict[str, int]:
+    new = dict(counts) if counts is not None else {}
+    for word in text.split():
+        new[word] = new.get(word, 0) + 1
+    if counts is not None:
+        counts.update(new)
+    return new  # the caller's dict is right, but the one returned is another
 
 
 def _multipliers_by_factory(count: int) -> list[Callable[[float], float]]:
@@ -1288,47 +1308,40 @@ def _multipliers_by_factory(count: int) -> list[Callable[[float], float]]:
     return [multiplier(factor) for factor in range(count)]
 
 
-def _drop_negatives_backwards(numbers: list[float]) -> None:
-    for index in range(len(numbers) - 1, -1, -1):
-        if numbers[index] < 0:
-            del numbers[index]
+def _remove_sold_out_over_collected_keys(stock: dict[str, int]) -> None:
+    sold_out = [item for item, count in stock.items() if count == 0]
+    for item in sold_out:
+        del stock[item]
 
 
-def _drop_negatives_over_a_copy(numbers: list[float]) -> None:
-    for n in list(numbers):
-        if n < 0:
-            numbers.remove(n)
+def _remove_sold_out_by_clear_and_update(stock: dict[str, int]) -> None:
+    kept = {item: count for item, count in stock.items() if count != 0}
+    stock.clear()
+    stock.update(kept)
 
 
-def _drop_negatives_by_popping(numbers: list[float]) -> None:
-    index = 0
-    while index < len(numbers):
-        if numbers[index] < 0:
-            numbers.pop(index)
-        else:
-            index += 1
+def _remove_sold_out_by_pop(stock: dict[str, int]) -> None:
+    for item in [*stock.keys()]:
+        if not stock[item]:
+            stock.pop(item)
 
 
-def _drop_negatives_until_clean(numbers: list[float]) -> None:
-    while any(n < 0 for n in numbers):
-        for n in numbers:
-            if n < 0:
-                numbers.remove(n)
-
-
-def _drop_only_the_first(numbers: list[float]) -> None:
-    for n in numbers:
-        if n < 0:
-            numbers.remove(n)
+def _remove_only_the_first_sold_out(stock: dict[str, int]) -> None:
+    for item in stock:
+        if stock[item] == 0:
+            del stock[item]
             return
 
 
-def _drop_negatives_and_zero(numbers: list[float]) -> None:
-    numbers[:] = [n for n in numbers if n > 0]
+def _remove_sold_out_and_the_rest(stock: dict[str, int]) -> None:
+    stock.clear()
 
 
-def _drop_negatives_by_rebinding(numbers: list[float]) -> None:
-    numbers = [n for n in numbers if n >= 0]
+def _remove_sold_out_keys_changed(stock: dict[str, int]) -> None:
+    for item in stock:
+        if stock[item] == 0:
+            del stock[item]
+            stock[item.upper()] = 0  # same size, other keys: still changed during iteration
 
 
 class _AccountWithAnRLock:
@@ -1431,19 +1444,15 @@ def _port_with_a_default_from_outside(settings: dict[str, str], name: str) -> in
 @pytest.mark.parametrize(
     ("key", "answer"),
     [
-        ("nb04.q1", _append_to_by_expression),
-        ("nb04.q1", _append_to_with_a_sentinel),
+        ("nb04.q1", _count_words_by_expression),
+        ("nb04.q1", _count_words_with_a_sentinel),
+        ("nb04.q1", _count_words_with_a_counter),
         ("nb04.q2", lambda count: [functools.partial(operator.mul, i) for i in range(count)]),
         ("nb04.q2", _multipliers_by_factory),
         ("nb04.q2", lambda count: tuple(lambda x, i=i: i * x for i in range(count))),
-        ("nb04.q3", _drop_negatives_backwards),
-        ("nb04.q3", _drop_negatives_over_a_copy),
-        ("nb04.q3", _drop_negatives_by_popping),
-        ("nb04.q3", _drop_negatives_until_clean),
-        (
-            "nb04.q3",
-            lambda numbers: numbers.__setitem__(slice(None), [n for n in numbers if n >= 0]),
-        ),
+        ("nb04.q3", _remove_sold_out_over_collected_keys),
+        ("nb04.q3", _remove_sold_out_by_clear_and_update),
+        ("nb04.q3", _remove_sold_out_by_pop),
         ("nb04.q4", _AccountWithAnRLock),
         ("nb04.q4", _AccountWithAClassLock),
         ("nb04.q4", _AccountWithAPrivateBalance),
@@ -1460,22 +1469,27 @@ def test_nb04_other_correct_answers_pass(key: str, answer: object) -> None:
 @pytest.mark.parametrize(
     ("key", "answer", "reason"),
     [
-        ("nb04.q1", "nb04._shared_default", "each call without a list should start from a new"),
-        ("nb04.q1", "nb04._or_empty", 'tell "no list given" apart from "an empty list given"'),
-        ("nb04.q1", _append_to_if_not_items, "still the caller's list"),
-        ("nb04.q1", _append_to_a_copy_of_a_tuple, "left mine as ['x']"),
-        ("nb04.q1", _append_to_a_new_list, "left mine as ['x']"),
+        ("nb04.q1", "nb04._count_into_a_shared_default", "still holds words of an earlier call"),
+        ("nb04.q1", "nb04._count_into_or_empty", 'apart from "an empty dict given"?'),
+        ("nb04.q1", "nb04._count_into_a_copy", "it should add to the dict it is given"),
+        ("nb04.q1", "nb04._count_letters", "returned {'t': 3, 'o': 4, ' ': 5"),
+        ("nb04.q1", _count_words_if_not_counts, "still the caller's dict"),
+        ("nb04.q1", _count_words_by_space, "as text.split() does"),
+        ("nb04.q1", _count_words_returning_a_new_dict, "the very dict it was given"),
         ("nb04.q2", lambda count: [lambda x: i * x for i in range(count)], "last value?"),  # noqa: B023
         (
             "nb04.q2",
             lambda count: [lambda x, i=i: i * x for i in range(4)],
             "made 4 functions, not 6",
         ),
-        ("nb04.q3", _drop_only_the_first, "the list is [-2, 3, -4, -5, 6], not [3, 6]"),
-        ("nb04.q3", _drop_negatives_and_zero, "the list is [5], not [5, 0]"),
-        ("nb04.q3", lambda numbers: numbers.sort(), "not [3, 6]"),
-        ("nb04.q3", _drop_negatives_by_rebinding, "the caller's list is unchanged"),
-        ("nb04.q3", "nb04._drop_negatives_and_return_the_list", "returned [3, 6]; a function"),
+        ("nb04.q3", "nb04._delete_while_looping", "delete from the dict while looping over it?"),
+        ("nb04.q3", "nb04._delete_while_looping_quietly", "the dict is {'pears': 3, 'plums': 0"),
+        ("nb04.q3", "nb04._remove_sold_out_by_rebinding", "the caller's dict is unchanged"),
+        ("nb04.q3", "nb04._remove_sold_out_into_a_new_dict", "the caller's dict is unchanged"),
+        ("nb04.q3", _remove_only_the_first_sold_out, "not {'pears': 3, 'kiwis': 2}"),
+        ("nb04.q3", _remove_sold_out_and_the_rest, "the dict is {}, not {'pears': 3, 'kiwis': 2}"),
+        ("nb04.q3", _remove_sold_out_keys_changed, "while looping over it?"),
+        ("nb04.q3", lambda stock: stock.popitem(), "not {'pears': 3, 'kiwis': 2}"),
         (
             "nb04.q2",
             lambda count: [lambda x, i=i: i * 10 for i in range(count)],
@@ -1486,7 +1500,7 @@ def test_nb04_other_correct_answers_pass(key: str, answer: object) -> None:
             lambda count: (lambda x, i=i: i * x for i in range(count)),
             "'generator', which cannot be indexed",
         ),
-        ("nb04.q4", "nb04._KeepsTheLockWhenRefusing", "did not finish within 5 s: a deadlock?"),
+        ("nb04.q4", "nb04._KeepsTheLockWhenRefusing", "did not finish within"),
         ("nb04.q4", "nb04._Unlocked", "another thread ran: what would stop it?"),
         ("nb04.q4", "nb04._LockedChangeOnly", "another thread ran"),
         ("nb04.q4", "nb04._NewLockEachCall", "another thread ran"),
@@ -1567,6 +1581,25 @@ def test_nb04_q4_a_deadlock_is_reported_not_waited_for() -> None:
     feedback = EXERCISES["nb04.q4"].evaluate(nb04._KeepsTheLockWhenRefusing)
     assert feedback.status is Status.NOT_YET and "deadlock" in feedback.message, feedback
     assert time.monotonic() - start < nb04.PATIENCE + 3
+
+
+def test_nb04_q4_stub_class_is_told_which_method_to_write() -> None:
+    class Stub:
+        def __init__(self, balance: int) -> None:
+            self.balance = balance
+
+        def withdraw(self, amount: int) -> bool:
+            raise NotImplementedError("your code here")
+
+    feedback = EXERCISES["nb04.q4"].evaluate(Stub)
+    assert feedback.status is Status.NOT_ATTEMPTED and "method withdraw()" in feedback.message
+
+
+def test_nb04_q4_waits_at_least_five_seconds_and_longer_where_sleeps_stretch() -> None:
+    from helpers.exercises import nb04
+
+    assert nb04.PATIENCE >= 5.0
+    assert nb04.PATIENCE >= 20 * nb04.THREADS * nb04.TRIES * nb04.READ_SECONDS
 
 
 # --- Notebook 06: request lines a strict parser must accept (RFC 9112 section 3), in several

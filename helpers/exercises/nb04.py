@@ -6,6 +6,7 @@ import inspect
 import numbers
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -17,64 +18,117 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from helpers.exercises import Exercise, NotYet, answer_of, require
+from helpers.exercises import Exercise, Feedback, NotYet, Status, answer_of, require
 
 
-def append_to(item: Any, items: list[Any] | None = None) -> list[Any]:
-    if items is None:
-        items = []
-    items.append(item)
-    return items
+def count_words(text: str, counts: dict[str, int] | None = None) -> dict[str, int]:
+    if counts is None:  # no dict given: a new one, made on this call
+        counts = {}
+    for word in text.split():
+        counts[word] = counts.get(word, 0) + 1
+    return counts
 
 
-def _check_append_to(candidate: Callable[..., list[Any]]) -> None:
-    require(callable(candidate), "the answer should be a function append_to(item, items=None).")
-    first, second = candidate("a"), candidate("b")
-    require(
-        first == ["a"] and second == ["b"],
-        f'append_to("a") then append_to("b") returned {first!r} and {second!r}; each call '
-        "without a list should start from a new, empty one.",
-    )
-    mine = ["x"]
-    returned = candidate("y", mine)
-    require(
-        mine == ["x", "y"],
-        f'append_to("y", mine) left mine as {mine!r}; it should append to the list it is given.',
-    )
-    require(returned is mine, "append_to(item, mine) should return the very list it was given.")
-    empty: list[Any] = []
-    returned = candidate("y", empty)
-    require(
-        empty == ["y"] and returned is empty,
-        f'append_to("y", mine) with mine = [] returned {returned!r} and left mine as {empty!r}; '
-        "an empty list the caller passed in is still the caller's list. How does your function "
-        'tell "no list given" apart from "an empty list given"?',
+def _leftover_words(result: object, text: str) -> bool:
+    """True when `result`, the answer for `text` alone, counts every word of `text` and more:
+    words or counts left over from earlier calls."""
+    if not isinstance(result, dict):
+        return False
+    words = text.split()
+    counted = all(result.get(word, 0) >= words.count(word) for word in words)
+    return counted and any(
+        word not in words or count > words.count(word) for word, count in result.items()
     )
 
 
-def _shared_default(item: Any, items: list[Any] = []) -> list[Any]:  # noqa: B006 (the trap)
-    items.append(item)
-    return items
+def _check_count_words(candidate: Callable[..., dict[str, int]]) -> None:
+    require(callable(candidate), "the answer should be a function count_words(text, counts=None).")
+    question = (
+        ": it still holds words of an earlier call. Each call without a dict should count into "
+        "a new, empty one: when was the dict your default holds made?"
+    )
+    for text, expected in (
+        ("to be or not to be", {"to": 2, "be": 2, "or": 1, "not": 1}),
+        ("be quick", {"be": 1, "quick": 1}),
+    ):
+        case = f"count_words({text!r})"
+        got = answer_of(case, candidate, text)
+        require(
+            got == expected,
+            f"{case} returned {got!r}, not {expected!r}"
+            + (question if _leftover_words(got, text) else "."),
+        )
+    require(
+        answer_of('count_words("a  b\\na")', candidate, "a  b\na") == {"a": 2, "b": 1},
+        'count_words("a  b\\na") should return {"a": 2, "b": 1}: words are split on any run of '
+        "whitespace, as text.split() does.",
+    )
+    totals = {"be": 5}
+    returned = answer_of('count_words("to be", totals)', candidate, "to be", totals)
+    require(
+        totals == {"be": 6, "to": 1},
+        f'count_words("to be", totals) with totals = {{"be": 5}} left totals as {totals!r}; it '
+        'should add to the dict it is given: {"be": 6, "to": 1}.',
+    )
+    require(
+        returned is totals,
+        'count_words("to be", totals) should return the very dict it was given, totals.',
+    )
+    empty: dict[str, int] = {}
+    returned = answer_of('count_words("a", empty)', candidate, "a", empty)
+    require(
+        empty == {"a": 1} and returned is empty,
+        f'count_words("a", empty) with empty = {{}} returned {returned!r} and left empty as '
+        f"{empty!r}; an empty dict the caller passed in is still the caller's dict. How does "
+        'your function tell "no dict given" apart from "an empty dict given"?',
+    )
 
 
-def _or_empty(item: Any, items: list[Any] | None = None) -> list[Any]:
-    items = items or []  # replaces a caller's empty list too
-    items.append(item)
-    return items
+def _count_into_a_shared_default(
+    text: str,
+    counts: dict[str, int] = {},  # noqa: B006 (the trap on display)
+) -> dict[str, int]:
+    for word in text.split():
+        counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def _count_into_or_empty(text: str, counts: dict[str, int] | None = None) -> dict[str, int]:
+    counts = counts or {}  # replaces a caller's empty dict too
+    for word in text.split():
+        counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def _count_into_a_copy(text: str, counts: dict[str, int] | None = None) -> dict[str, int]:
+    counts = dict(counts or {})  # a copy: the caller's dict never changes
+    for word in text.split():
+        counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def _count_letters(text: str, counts: dict[str, int] | None = None) -> dict[str, int]:
+    if counts is None:
+        counts = {}
+    for letter in text:  # loops over the characters, not the words
+        counts[letter] = counts.get(letter, 0) + 1
+    return counts
 
 
 q1 = Exercise(
-    "append_to starts a fresh list on every call",
-    _check_append_to,
+    "count_words counts into a new dict on every call without one",
+    _check_count_words,
     hints=[
-        "The default value is created once, when `def` runs, and shared by every call.",
-        "Pick a default that can never change, and make the new list inside the function, on "
-        'every call that got that default. Which value says "no list given", and is never a '
-        "list a caller could pass?",
-        "Use `items=None` as the default, and inside the function: `if items is None: items = []`.",
+        "A default value is made once, when `def` runs, and every call that relies on it shares "
+        "it: a dict default keeps the words of every earlier call.",
+        "Pick a default that can never change, and make the new dict inside the function, on "
+        'every call that got that default. Which value says "no dict given", and is never a dict '
+        "a caller could pass?",
+        "Use `counts=None` as the default; inside: `if counts is None: counts = {}`, then for each "
+        "word of `text.split()`: `counts[word] = counts.get(word, 0) + 1`; return `counts`.",
     ],
-    solution=append_to,
-    wrong=[_shared_default, _or_empty, lambda item, items=None: [item]],
+    solution=count_words,
+    wrong=[_count_into_a_shared_default, _count_into_or_empty, _count_into_a_copy, _count_letters],
 )
 
 
@@ -122,7 +176,7 @@ q2 = Exercise(
         "A lambda looks its variables up when it is *called*, by which time the loop is over.",
         "Each function needs its own copy of the factor, taken when the function is made. "
         "Which part of a `def` or `lambda` is evaluated at that moment, not at the call "
-        "(section 4's trap)?",
+        "(section 6's trap)?",
         "Bind the current value as a default argument, `lambda x, factor=factor: factor * x`, "
         "or build each function with `functools.partial`.",
     ],
@@ -137,61 +191,87 @@ q2 = Exercise(
 )
 
 
-def drop_negatives(numbers: list[float]) -> None:
-    numbers[:] = [n for n in numbers if n >= 0]
+def remove_sold_out(stock: dict[str, int]) -> None:
+    for item in list(stock):  # a copy of the keys: the loop never walks the dict it changes
+        if stock[item] == 0:
+            del stock[item]
 
 
-def _check_drop_negatives(candidate: Callable[[list[float]], object]) -> None:
-    require(callable(candidate), "the answer should be a function drop_negatives(numbers).")
-    for before, after in (([-1, -2, 3, -4, -5, 6], [3, 6]), ([5, -1, 0], [5, 0]), ([], [])):
-        numbers: list[float] = list(before)
-        returned = candidate(numbers)
+def _check_remove_sold_out(candidate: Callable[[dict[str, int]], object]) -> None:
+    require(callable(candidate), "the answer should be a function remove_sold_out(stock).")
+    for before, after in (
+        ({"apples": 0, "pears": 3, "plums": 0, "figs": 0, "kiwis": 2}, {"pears": 3, "kiwis": 2}),
+        ({"tea": 2}, {"tea": 2}),
+        ({"salt": 0}, {}),
+        ({}, {}),
+    ):
+        stock = dict(before)
+        case = f"remove_sold_out(stock) with stock = {before}"
+        try:
+            returned = candidate(stock)
+        except RuntimeError as error:
+            if "during iteration" not in str(error):
+                raise
+            raise NotYet(
+                f"for {case}, your code raised RuntimeError: {error}. Did you delete from the dict "
+                "while looping over it? Loop over something else: a copy of its keys, or a list "
+                "of the keys to delete, made first."
+            ) from error
         require(
-            numbers != before or before == after,
-            f"after drop_negatives(numbers) with numbers = {before}, the caller's list is "
-            "unchanged. Did your function build a new list and give it a name, instead of "
-            "changing the list it was given?",
+            stock != before or before == after,
+            f"after {case}, the caller's dict is unchanged. Did your function build a new dict "
+            "and give it a name, or return it, instead of changing the dict it was given?",
         )
-        require(
-            numbers == after,
-            f"after drop_negatives(numbers) with numbers = {before}, the list is {numbers}, "
-            f"not {after}.",
-        )
+        require(stock == after, f"after {case}, the dict is {stock}, not {after}.")
         require(
             returned is None,
-            f"drop_negatives(numbers) returned {returned!r}; a function that changes the list "
-            "it is given returns None, as list.sort() and list.append() do, so that no caller "
-            "mistakes the result for a new list.",
+            f"remove_sold_out(stock) returned {returned!r}; a function that changes the dict it "
+            "is given returns None, as dict.update() and list.sort() do, so that no caller "
+            "mistakes the result for a new dict.",
         )
 
 
-def _drop_negatives_and_return_the_list(numbers: list[float]) -> list[float]:
-    numbers[:] = [n for n in numbers if n >= 0]
-    return numbers  # the task asks for nothing back
+def _delete_while_looping(stock: dict[str, int]) -> None:
+    for item in stock:
+        if stock[item] == 0:
+            del stock[item]
 
 
-def _remove_while_iterating(numbers: list[float]) -> None:
-    for n in numbers:
-        if n < 0:
-            numbers.remove(n)
+def _delete_while_looping_quietly(stock: dict[str, int]) -> None:
+    try:
+        for item, count in stock.items():
+            if count == 0:
+                del stock[item]
+    except RuntimeError:  # hides the error, not the half-done loop
+        pass
+
+
+def _remove_sold_out_by_rebinding(stock: dict[str, int]) -> None:
+    stock = {item: count for item, count in stock.items() if count != 0}
+
+
+def _remove_sold_out_into_a_new_dict(stock: dict[str, int]) -> dict[str, int]:
+    return {item: count for item, count in stock.items() if count != 0}
 
 
 q3 = Exercise(
-    "drop_negatives changes the list itself, safely",
-    _check_drop_negatives,
+    "remove_sold_out changes the dict itself, without looping over it while it changes",
+    _check_remove_sold_out,
     hints=[
-        "Removing items from a list while a `for` loop walks it makes the loop skip the item "
-        "after each removal.",
-        "Do not loop over the list you change: first decide which numbers stay, then change "
-        "the caller's list once. Assigning to the name `numbers` only rebinds your local name.",
-        "Build the list of numbers to keep, then put them into the same list object with a "
-        "slice assignment: `numbers[:] = ...`.",
+        "Deleting a key while a `for` loop walks the dict changes its size under the loop: Python "
+        "stops the loop with RuntimeError, after the first deletion.",
+        "Do not loop over the dict you change: loop over something that stays put while you "
+        "delete. Assigning a new dict to the name `stock` only rebinds your local name; the "
+        "caller still holds the old dict.",
+        "Loop over a copy of the keys, `for item in list(stock):`, and `del stock[item]` where the "
+        "count is 0; or collect the keys to delete first, then delete them in a second loop.",
     ],
-    solution=drop_negatives,
+    solution=remove_sold_out,
     wrong=[
-        _remove_while_iterating,
-        lambda numbers: [n for n in numbers if n >= 0],
-        _drop_negatives_and_return_the_list,
+        _delete_while_looping,
+        _delete_while_looping_quietly,
+        _remove_sold_out_by_rebinding,
+        _remove_sold_out_into_a_new_dict,
     ],
 )
 
@@ -212,7 +292,23 @@ class SharedAccount:
 
 
 THREADS, TRIES, OPENING, READ_SECONDS = 4, 50, 100, 0.0001
-PATIENCE = 5.0  # seconds; a correct answer needs well under one, even on a busy machine
+
+
+def _sleep_length(seconds: float, tries: int = 5) -> float:
+    """How long time.sleep(seconds) really lasts on this machine, the median of a few tries: a
+    system's timer may stretch a sleep of 0.1 ms to a millisecond or more."""
+    lengths = []
+    for _ in range(tries):
+        start = time.perf_counter()
+        time.sleep(seconds)
+        lengths.append(time.perf_counter() - start)
+    return statistics.median(lengths)
+
+
+# Seconds to wait for the threads. A correct answer makes its THREADS * TRIES withdrawals one at a
+# time, each reading the balance a few times: well under a second where a sleep lasts what it
+# asks for; where the system's timer stretches every sleep, the wait is stretched with it.
+PATIENCE = max(5.0, 20 * THREADS * TRIES * _sleep_length(READ_SECONDS))
 
 
 def _run_threads(target: Callable[[int], Any], count: int) -> list[Any] | None:
@@ -241,7 +337,7 @@ def _run_threads(target: Callable[[int], Any], count: int) -> list[Any] | None:
 
 def _stuck(what: str) -> str:
     return (
-        f"{what} did not finish within {PATIENCE:g} s: a deadlock? A threading.Lock that is "
+        f"{what} did not finish within {PATIENCE:.0f} s: a deadlock? A threading.Lock that is "
         "taken and never released (an early `return` between acquire() and release()), or "
         "taken twice by one thread, makes every later withdraw wait forever; `with self.lock:` "
         "releases it on every way out. (The stuck threads stay blocked in the background until "
@@ -366,7 +462,25 @@ class _KeepsTheLockWhenRefusing(_Unlocked):
         return True
 
 
-q4 = Exercise(
+class _ClassExercise(Exercise):
+    """An exercise whose answer is a class: the stub's message names the method to write."""
+
+    def __init__(self, *args: Any, method: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.method = method
+
+    def evaluate(self, answer: object) -> Feedback:
+        feedback = super().evaluate(answer)
+        if feedback.status is Status.NOT_ATTEMPTED and inspect.isclass(answer):
+            return Feedback(
+                Status.NOT_ATTEMPTED,
+                f"your class's method {self.method}() still raises NotImplementedError; write "
+                "its body.",
+            )
+        return feedback
+
+
+q4 = _ClassExercise(
     "withdraw never overdraws, whatever the threads do",
     _check_account,
     hints=[
@@ -380,6 +494,7 @@ q4 = Exercise(
     ],
     solution=SharedAccount,
     wrong=[_Unlocked, _LockedChangeOnly, _NewLockEachCall, _KeepsTheLockWhenRefusing],
+    method="withdraw",
 )
 
 
