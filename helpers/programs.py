@@ -132,6 +132,14 @@ PROGRAMS = {
             apt_systems="Debian; Ubuntu's package is a snap, which the tests do not use",
         ),
         Program(
+            "prometheus",
+            "Prometheus",
+            "promtool, which checks the alert rules and runs their unit tests",
+            "prometheus",
+            "prometheus",
+            _absent(lambda: shutil.which("promtool"), "promtool is not installed"),
+        ),
+        Program(
             "npm",
             "npm",
             "fetches mermaid and MathJax once, for `make site` and the website's tests",

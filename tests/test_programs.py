@@ -84,6 +84,7 @@ def test_needs_come_from_the_notebooks_metadata(tmp_path: Path) -> None:
         "redis": ["03"],
         "nginx": ["02"],
         "chromium": [],
+        "prometheus": [],
         "npm": [],
     }
 
