@@ -5,11 +5,14 @@ configuration sends them to standard error, where the process manager collects t
 Unconfigured, as in a notebook or a test, nothing is written and the fast path builds nothing.
 Lines are written straight to their stream, not through `logging`: a log record and the lookup
 of its caller cost more than the rest of a fast redirect (bench/README.md). Each line is written
-and flushed at once, or, configured with `every=`, gathered and written together every so many
-seconds by a thread, as nginx's `access_log ... buffer= flush=` does: a write is a system call,
-and under gunicorn every system call of a request hands the worker's GIL to its other thread
-(bench/README.md). Invariants: lines stay whole and in order; a normal exit writes what is
-pending; a SIGKILL loses at most `every` seconds of lines.
+and flushed at once, or, configured with `every=`, gathered and written together, as nginx's
+`access_log ... buffer= flush=` does: a write is a system call, and under gunicorn every system
+call of a request hands the worker's GIL to its other thread (bench/README.md). The request that
+finds the oldest gathered line `every` seconds old writes them all; a thread writes the last ones
+once requests stop, waking only every IDLE_SECONDS (a thread that wakes often takes the GIL from
+the requests each time). Invariants: lines stay whole and in order; a normal exit writes what is
+pending; a SIGKILL loses at most `every` seconds of lines while requests arrive, and at most
+IDLE_SECONDS more after the last one.
 
 Each line carries a request id: the client's X-Request-ID header when it is a sensible one (so a
 request can be followed through a proxy or another service), else a new random one. It is sent
@@ -24,6 +27,7 @@ import json
 import random
 import re
 import threading
+import time
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -31,11 +35,13 @@ REQUEST_ID_HEADER = "X-Request-ID"
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 # The fields of an access line, in this order.
 FIELDS = ("time", "method", "path", "status", "duration_ms", "request_id", "remote_addr")
+IDLE_SECONDS = 1.0  # how often the thread looks for lines left gathered once requests stopped
 
 _stream: TextIO | None = None
 _every: float | None = None  # None: each line at once; else the seconds between writes
 _pending: list[str] = []  # the lines not written yet, when they are gathered
-_writing = threading.Lock()  # guards the three above: lines stay whole and in order
+_due = 0.0  # when the gathered lines must be written (time.monotonic), once there are any
+_writing = threading.Lock()  # guards the four above: lines stay whole and in order
 _stop_writer = threading.Event()  # tells the writing thread, if there is one, to stop
 
 
@@ -55,7 +61,7 @@ def request_id_from(header: str | None) -> str:
 
 def configure(stream: TextIO | None, *, every: float | None = None) -> None:
     """Write the access lines to `stream` from now on, or none if it is None: each line at once,
-    or, with `every`, all the lines of the last `every` seconds together, from a thread."""
+    or, with `every`, all the lines of the last `every` seconds together."""
     global _stream, _every, _stop_writer
     if every is not None and every <= 0:
         raise ValueError(f"every must be a positive number of seconds, got {every!r}")
@@ -66,7 +72,7 @@ def configure(stream: TextIO | None, *, every: float | None = None) -> None:
     if stream is not None and every is not None:
         _stop_writer = threading.Event()
         threading.Thread(
-            target=_write_every, args=(every, _stop_writer), name="access-log", daemon=True
+            target=_write_when_idle, args=(_stop_writer,), name="access-log", daemon=True
         ).start()
 
 
@@ -79,6 +85,7 @@ def log_request(
     *, method: str, path: str, status: int, seconds: float, request_id: str, remote_addr: str
 ) -> None:
     """Write the access line of one answered request, if access lines are being written."""
+    global _due
     stream = _stream
     if stream is None:
         return
@@ -88,23 +95,36 @@ def log_request(
         if _every is None:
             stream.write(line)
             stream.flush()
-        else:
-            _pending.append(line)
+            return
+        now = time.monotonic()
+        if not _pending:
+            _due = now + _every
+        _pending.append(line)
+        if now >= _due:
+            _write_pending()
 
 
 @atexit.register
 def flush() -> None:
     """Write the pending lines now (at exit, this runs by itself)."""
     with _writing:
-        if _pending and _stream is not None:
-            _stream.write("".join(_pending))
-            _stream.flush()
-        _pending.clear()
+        _write_pending()
 
 
-def _write_every(seconds: float, stop: threading.Event) -> None:
-    while not stop.wait(seconds):
-        flush()
+def _write_pending() -> None:
+    """Write the gathered lines; the caller holds `_writing`."""
+    if _pending and _stream is not None:
+        _stream.write("".join(_pending))
+        _stream.flush()
+    _pending.clear()
+
+
+def _write_when_idle(stop: threading.Event) -> None:
+    """Write the lines that no request wrote because none came after them."""
+    while not stop.wait(IDLE_SECONDS):
+        with _writing:
+            if _pending and time.monotonic() >= _due:
+                _write_pending()
 
 
 def _now() -> str:

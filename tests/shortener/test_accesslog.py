@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -116,6 +117,24 @@ def test_gathered_lines_are_written_together_every_interval() -> None:
         assert [line["path"] for line in logged(stream)] == ["/g0", "/g1", "/g2"]
     finally:
         accesslog.configure(None)
+
+
+def test_the_request_after_the_interval_writes_the_gathered_lines() -> None:
+    # Under load no thread wakes up to write: the request that comes once the oldest gathered
+    # line is `every` old writes them all, long before the idle thread's next look.
+    stream = io.StringIO()
+    accesslog.configure(stream, every=0.05)
+    try:
+        log_one("/first")
+        time.sleep(0.06)
+        assert stream.getvalue() == ""
+        log_one("/second")
+        assert [line["path"] for line in logged(stream)] == ["/first", "/second"]
+        log_one("/third")
+        assert len(logged(stream)) == 2  # a new interval has begun
+    finally:
+        accesslog.configure(None)
+    assert accesslog.IDLE_SECONDS >= 0.5  # so the thread could not have written them in time
 
 
 def test_reconfiguring_writes_what_is_pending_to_the_old_stream() -> None:
